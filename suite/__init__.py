@@ -1,0 +1,3 @@
+"""ganbench: a reproducibility benchmark suite for GAN stabilization methods."""
+
+__version__ = "0.1.0"

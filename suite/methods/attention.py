@@ -1,0 +1,37 @@
+"""Self-attention block of SAGAN (Zhang et al. 2019)."""
+import torch
+from torch import nn
+
+from suite.methods.spectral_norm import spectral_norm
+
+
+class SelfAttention(nn.Module):
+    """y = gamma * o + x with o the attention-weighted h(x); identity at init (gamma = 0).
+
+    f, g are 1x1 convs to max(C // 8, 1) channels, h a 1x1 conv to C channels; the
+    attention of output position j over input positions i is softmax_i(f(x)_i . g(x)_j).
+    """
+
+    def __init__(self, channels: int, spectral: bool = False):
+        super().__init__()
+        if channels < 1:
+            raise ValueError(f"SelfAttention needs channels >= 1, got {channels}")
+        key_channels = max(channels // 8, 1)
+        wrap = spectral_norm if spectral else (lambda layer: layer)
+        self.f = wrap(nn.Conv2d(channels, key_channels, 1, bias=False))
+        self.g = wrap(nn.Conv2d(channels, key_channels, 1, bias=False))
+        self.h = wrap(nn.Conv2d(channels, channels, 1, bias=False))
+        self.gamma = nn.Parameter(torch.zeros(()))
+
+    def attention_map(self, x: torch.Tensor) -> torch.Tensor:
+        """beta[n, i, j]: weight of input position i for output position j (sums to 1 over i)."""
+        f = self.f(x).flatten(2)
+        g = self.g(x).flatten(2)
+        scores = torch.bmm(f.transpose(1, 2), g)
+        return torch.softmax(scores, dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        beta = self.attention_map(x)
+        h = self.h(x).flatten(2)
+        attended = torch.bmm(h, beta).view_as(x)
+        return self.gamma * attended + x

@@ -1,0 +1,150 @@
+"""Architecture families (DESIGN section 3): a registry and one call that builds G and D.
+
+    generator, critic = build_models({"family": "dcgan", "width": 64}, spec, (1, 32, 32))
+
+`spec` is a MethodSpec; only its d_norm, g_norm, g_attention and d_attention are read.
+"""
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from torch import nn
+
+from suite.errors import ConfigError
+from suite.models import dcgan, mlp, resnet, resnet_deep
+from suite.models.layers import (CRITIC_NORMS, GENERATOR_NORMS, Critic, Generator,
+                                 count_weight_layers, critic_layers, generator_layers)
+
+IMAGE_SIZE = 32
+
+
+@dataclass(frozen=True)
+class Param:
+    """One integer key of an arch mapping; nullable keys take None to mean "as the critic"."""
+
+    default: int | None
+    minimum: int
+    description: str
+    nullable: bool = False
+
+    def json_schema(self) -> dict:
+        return {"type": ["integer", "null"] if self.nullable else "integer",
+                "minimum": self.minimum, "default": self.default,
+                "description": self.description}
+
+
+@dataclass(frozen=True)
+class ArchFamily:
+    """A family's builders and the keys its arch mapping accepts (besides `family`)."""
+
+    name: str
+    description: str
+    build_generator: Callable[..., Generator]
+    build_critic: Callable[..., Critic]
+    params: dict[str, Param] = field(default_factory=dict)
+    images_only: bool = True
+
+
+_WIDTH_HELP = "channels of the first critic conv; the widest layer has 8x"
+ARCHS: dict[str, ArchFamily] = {
+    "dcgan": ArchFamily(
+        "dcgan", "SN-GAN standard CNN: 7 convs + linear critic (lReLU 0.1), deconv generator",
+        dcgan.build_generator, dcgan.build_critic,
+        {"width": Param(64, 1, _WIDTH_HELP)}),
+    "resnet": ArchFamily(
+        "resnet", "SN-GAN CIFAR ResNet: critic of 4 residual blocks (2 down), generator of 3 up blocks",
+        resnet.build_generator, resnet.build_critic,
+        {"width": Param(128, 1, "channels of every residual block of both nets")}),
+    "resnet-deep": ArchFamily(
+        "resnet-deep", "bottleneck ResNet, residual branch x0.3; depth=101 is WGAN-GP's 101-layer net",
+        resnet_deep.build_generator, resnet_deep.build_critic,
+        {"width": Param(16, 2, "even; stage widths are w, 2w, 4w and 8w at 4x4"),
+         "depth": Param(101, resnet_deep.MIN_DEPTH,
+                        "critic conv+linear layers = 3 * bottleneck blocks + 5"),
+         "g_depth": Param(None, resnet_deep.MIN_DEPTH, "generator layers, same rule (null: depth)",
+                          nullable=True)}),
+    "mlp": ArchFamily(
+        "mlp", "ReLU MLPs (WGAN-GP toy nets); any data shape, flattened",
+        mlp.build_generator, mlp.build_critic,
+        {"width": Param(512, 1, "hidden units of the critic"),
+         "depth": Param(4, 1, "critic linear layers, the output layer included"),
+         "g_width": Param(None, 1, "hidden units of the generator (null: width)", nullable=True),
+         "g_depth": Param(None, 1, "generator linear layers (null: depth)", nullable=True)},
+        images_only=False),
+}
+
+
+def resolve_arch(arch: Mapping) -> tuple[ArchFamily, dict]:
+    """The family and its complete, checked params (defaults filled in) for an arch mapping."""
+    if not isinstance(arch, Mapping):
+        raise ConfigError(f"arch must be a mapping with a 'family' key, got {arch!r}")
+    name = arch.get("family")
+    if name not in ARCHS:
+        raise ConfigError(f"arch family {name!r} is unknown; allowed: {', '.join(ARCHS)}")
+    family = ARCHS[name]
+    unknown = sorted(set(arch) - {"family"} - set(family.params))
+    if unknown:
+        allowed = ", ".join(["family", *family.params])
+        raise ConfigError(f"arch key(s) {', '.join(unknown)} unknown for family {name}; "
+                          f"allowed: {allowed}")
+    params = {}
+    for key, param in family.params.items():
+        value = arch.get(key, param.default)
+        valid_int = isinstance(value, int) and not isinstance(value, bool) and value >= param.minimum
+        if not (valid_int or (value is None and param.nullable)):
+            what = f"an int >= {param.minimum}" + (" or null" if param.nullable else "")
+            raise ConfigError(f"arch {name}: {key}={value!r} is invalid; it must be {what}")
+        params[key] = value
+    return family, params
+
+
+def arch_json_schema() -> dict:
+    """JSON schema of an arch mapping (one alternative per family), for the config schema."""
+    return {"oneOf": [
+        {"type": "object", "description": family.description, "required": ["family"],
+         "additionalProperties": False,
+         "properties": {"family": {"const": name},
+                        **{key: param.json_schema() for key, param in family.params.items()}}}
+        for name, family in ARCHS.items()]}
+
+
+def _check_shapes(family: ArchFamily, data_shape, latent_dim) -> tuple[int, ...]:
+    shape = tuple(data_shape)
+    if not shape or not all(isinstance(d, int) and d >= 1 for d in shape):
+        raise ConfigError(f"data_shape must be a tuple of positive ints, got {data_shape!r}")
+    if family.images_only and (len(shape) != 3 or shape[1:] != (IMAGE_SIZE, IMAGE_SIZE)):
+        raise ConfigError(f"arch {family.name} needs images of shape (C, {IMAGE_SIZE}, "
+                          f"{IMAGE_SIZE}), got {shape}; use the mlp family for other data")
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
+        raise ConfigError(f"latent_dim must be a positive int, got {latent_dim!r}")
+    return shape
+
+
+def build_models(arch: Mapping, spec, data_shape: tuple, latent_dim: int = 128
+                 ) -> tuple[Generator, Critic]:
+    """(generator, critic): G(z [N, latent_dim]) -> [N, *data_shape], D(x) -> [N]."""
+    family, params = resolve_arch(arch)
+    shape = _check_shapes(family, data_shape, latent_dim)
+    d_layers, g_layers = critic_layers(spec), generator_layers(spec)
+    generator = family.build_generator(g_layers, shape, latent_dim, **params)
+    critic = family.build_critic(d_layers, shape, **params)
+    return generator, critic
+
+
+def _parameter_count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def describe(arch: Mapping, spec, data_shape: tuple, latent_dim: int = 128) -> dict:
+    """Family, resolved params, and per net the parameter count and conv+linear layer count."""
+    family, params = resolve_arch(arch)
+    generator, critic = build_models(arch, spec, data_shape, latent_dim)
+    return {"family": family.name, "params": params,
+            "g_parameters": _parameter_count(generator),
+            "d_parameters": _parameter_count(critic),
+            "g_weight_layers": count_weight_layers(generator),
+            "d_weight_layers": count_weight_layers(critic)}
+
+
+__all__ = ["ARCHS", "ArchFamily", "CRITIC_NORMS", "Critic", "GENERATOR_NORMS", "Generator",
+           "Param", "arch_json_schema", "build_models", "count_weight_layers", "describe",
+           "resolve_arch"]

@@ -1,0 +1,150 @@
+"""Layers shared by every architecture family.
+
+The method's normalization choices are read here and nowhere else: a family asks
+its `Layers` for a conv, a norm or an attention block and never looks at the
+method's names itself.
+"""
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from suite.errors import ConfigError
+from suite.methods import SelfAttention, spectral_norm
+
+CRITIC_NORMS = ("none", "bn", "ln", "sn")
+GENERATOR_NORMS = ("bn", "sn+bn", "none")
+
+WEIGHT_LAYER_TYPES = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
+
+
+@dataclass(frozen=True)
+class Layers:
+    """How one network (critic or generator) builds its weight, norm and attention layers.
+
+    spectral: wrap every conv/linear (attention convs included) in spectral_norm.
+    norm: "none", "bn" (batch norm) or "ln" (per-example norm over all features).
+    attention_size: feature-map size at which to insert one SelfAttention, or None.
+    """
+
+    net: str
+    spectral: bool
+    norm: str
+    attention_size: int | None
+
+    def _wrap(self, layer: nn.Module) -> nn.Module:
+        return spectral_norm(layer) if self.spectral else layer
+
+    def conv(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1) -> nn.Module:
+        """Conv2d with padding (k-1)//2: 3x3 and 1x1 keep the size, 4x4 stride 2 halves it."""
+        padding = (kernel_size - 1) // 2
+        return self._wrap(nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding))
+
+    def conv_transpose(self, in_channels: int, out_channels: int) -> nn.Module:
+        """4x4 stride-2 transposed conv: doubles the spatial size."""
+        return self._wrap(nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1))
+
+    def linear(self, in_features: int, out_features: int) -> nn.Module:
+        return self._wrap(nn.Linear(in_features, out_features))
+
+    def norm2d(self, channels: int) -> nn.Module:
+        """Norm of a [N, C, H, W] feature map; "ln" normalizes each example over (C, H, W)."""
+        if self.norm == "bn":
+            return nn.BatchNorm2d(channels)
+        if self.norm == "ln":
+            # One group spanning all channels = layer norm over (C, H, W) with a
+            # per-channel affine, independent of the other examples in the batch.
+            return nn.GroupNorm(1, channels)
+        return nn.Identity()
+
+    def norm1d(self, features: int) -> nn.Module:
+        """Norm of a [N, F] feature vector."""
+        if self.norm == "bn":
+            return nn.BatchNorm1d(features)
+        if self.norm == "ln":
+            return nn.LayerNorm(features)
+        return nn.Identity()
+
+    def attention_at(self, size: int, channels: int) -> list[nn.Module]:
+        """[SelfAttention] when `size` is the requested feature-map size, else []."""
+        if self.attention_size != size:
+            return []
+        return [SelfAttention(channels, spectral=self.spectral)]
+
+    def check_attention(self, family: str, sizes: tuple[int, ...]) -> None:
+        """ConfigError unless the requested attention size is one this network has."""
+        if self.attention_size is None:
+            return
+        key = "d_attention" if self.net == "critic" else "g_attention"
+        if not sizes:
+            raise ConfigError(f"{key}={self.attention_size}: the {family} {self.net} has no "
+                              f"feature maps, so self-attention is not available; use null")
+        if self.attention_size not in sizes:
+            allowed = ", ".join(str(s) for s in sizes)
+            raise ConfigError(f"{key}={self.attention_size} is not a feature-map size of the "
+                              f"{family} {self.net}; allowed: {allowed} (or null)")
+
+
+def _attention_size(spec, key: str) -> int | None:
+    size = getattr(spec, key)
+    if size is None:
+        return None
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ConfigError(f"{key} must be null or a positive int feature-map size, got {size!r}")
+    return size
+
+
+def critic_layers(spec) -> Layers:
+    """The critic's layer choices from spec.d_norm and spec.d_attention."""
+    if spec.d_norm not in CRITIC_NORMS:
+        raise ConfigError(f"d_norm={spec.d_norm!r} is unknown; allowed: {', '.join(CRITIC_NORMS)}")
+    spectral = spec.d_norm == "sn"
+    return Layers(net="critic", spectral=spectral, norm="none" if spectral else spec.d_norm,
+                  attention_size=_attention_size(spec, "d_attention"))
+
+
+def generator_layers(spec) -> Layers:
+    """The generator's layer choices from spec.g_norm and spec.g_attention."""
+    if spec.g_norm not in GENERATOR_NORMS:
+        raise ConfigError(f"g_norm={spec.g_norm!r} is unknown; allowed: {', '.join(GENERATOR_NORMS)}")
+    return Layers(net="generator", spectral=spec.g_norm == "sn+bn",
+                  norm="bn" if "bn" in spec.g_norm else "none",
+                  attention_size=_attention_size(spec, "g_attention"))
+
+
+class Residual(nn.Module):
+    """shortcut(x) + scale * branch(x); the shortcut is the identity unless given."""
+
+    def __init__(self, branch: nn.Module, shortcut: nn.Module | None = None, scale: float = 1.0):
+        super().__init__()
+        self.branch = branch
+        self.shortcut = shortcut if shortcut is not None else nn.Identity()
+        self.scale = scale
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.shortcut(x) + self.scale * self.branch(x)
+
+    def extra_repr(self) -> str:
+        return f"scale={self.scale}"
+
+
+class Generator(nn.Sequential):
+    """Layers in forward order, z [N, latent_dim] -> x [N, *data_shape]."""
+
+    def __init__(self, *layers: nn.Module, latent_dim: int, data_shape: tuple[int, ...]):
+        super().__init__(*layers)
+        self.latent_dim = latent_dim
+        self.data_shape = tuple(data_shape)
+
+
+class Critic(nn.Sequential):
+    """Layers in forward order (input side first), x [N, *data_shape] -> score [N]."""
+
+    def __init__(self, *layers: nn.Module, data_shape: tuple[int, ...]):
+        super().__init__(*layers, nn.Flatten(start_dim=0))
+        self.data_shape = tuple(data_shape)
+
+
+def count_weight_layers(model: nn.Module) -> int:
+    """Number of conv, transposed-conv and linear layers (attention convs included)."""
+    return sum(isinstance(m, WEIGHT_LAYER_TYPES) for m in model.modules())

@@ -1,0 +1,22 @@
+# ganbench: train every method over seeds and architectures, score, diagnose, report.
+# Study selection: configs/default.yaml, or --configfile configs/<study>.yaml,
+# or --config experiment=<study>. Rules live in workflows/rules/.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "configs/default.yaml"
+
+
+include: "workflows/rules/common.smk"
+include: "workflows/rules/reference.smk"
+include: "workflows/rules/train.smk"
+include: "workflows/rules/evaluate.smk"
+include: "workflows/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        report_path(),

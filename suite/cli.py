@@ -1,0 +1,129 @@
+"""`python -m suite <command>`: the one entry point every Snakemake rule calls.
+
+Each command parses its arguments and hands over to the package; user errors
+(GanbenchError) print as one line on stderr with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+
+from suite.errors import ConfigError, GanbenchError
+
+log = logging.getLogger("suite")
+
+RUN_PATTERN = re.compile(r"^(?P<data>[^/]+)/(?P<arch>[^/]+)/(?P<method>[^/]+)/seed(?P<seed>\d+)$")
+
+
+def _run_spec(study_path: str, run_id: str):
+    from suite.config import load_study
+
+    match = RUN_PATTERN.match(run_id)
+    if not match:
+        raise ConfigError(f"--run {run_id!r} must look like <data>/<arch>/<method>/seed<k>")
+    study = load_study(study_path)
+    return study, study.run(match["data"], match["arch"], match["method"], int(match["seed"]))
+
+
+def cmd_check(args) -> int:
+    from suite.config import load_study
+
+    study = load_study(args.configfile)
+    print(f"study {study.experiment!r}: {len(study.runs)} runs")
+    for spec in study.runs:
+        print(f"  {spec.run_id}  [{spec.config_hash()}]")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from suite import runtime
+    from suite.train import train_run
+    from suite.wiring import diagnostics_factory, domain_curve
+
+    runtime.set_threads(args.threads)
+    _, run = _run_spec(args.study, args.run)
+    on_eval = domain_curve(run, Path(args.domain_classifier), Path(args.domain_ref)) if args.domain_classifier else None
+    summary = train_run(run, Path(args.out), on_eval=on_eval, diagnostics=diagnostics_factory)
+    log.info("%s: %s after %d steps (%.1f s)", run.run_id, summary["status"], summary["steps"], summary["seconds"])
+    return 0
+
+
+def cmd_describe(args) -> int:
+    from suite.data import data_shape
+    from suite.methods import resolve_method
+    from suite.models import describe
+
+    arch = {"family": args.family, **dict(_key_value(item) for item in args.set)}
+    info = describe(arch, resolve_method(args.method), data_shape(args.data), args.latent_dim)
+    print(json.dumps(info, indent=2))
+    return 0
+
+
+def _key_value(item: str) -> tuple[str, object]:
+    if "=" not in item:
+        raise ConfigError(f"--set {item!r} must look like key=value")
+    key, value = item.split("=", 1)
+    return key, int(value) if value.lstrip("-").isdigit() else value
+
+
+def cmd_fetch_data(args) -> int:
+    from suite.data.cifar import download_cifar10
+    from suite.data.fashion import download_fashion
+
+    fetchers = {"fashion32": download_fashion, "cifar10": download_cifar10}
+    if args.name not in fetchers:
+        raise ConfigError(f"fetch-data knows {', '.join(fetchers)}; toy sets are generated, not fetched")
+    fetchers[args.name](Path(args.root))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m suite", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="validate a study config and list its runs")
+    check.add_argument("configfile")
+    check.set_defaults(handler=cmd_check)
+
+    train = commands.add_parser("train", help="train (or resume) one run")
+    train.add_argument("--study", required=True, help="study config (YAML)")
+    train.add_argument("--run", required=True, help="<data>/<arch>/<method>/seed<k>")
+    train.add_argument("--out", required=True, help="run directory")
+    train.add_argument("--threads", type=int, default=1)
+    train.add_argument("--domain-classifier", help="classifier for domain metrics over training")
+    train.add_argument("--domain-ref", help="domain reference statistics (.npz)")
+    train.set_defaults(handler=cmd_train)
+
+    describe = commands.add_parser("describe", help="parameter and layer counts of an arch")
+    describe.add_argument("family")
+    describe.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="arch key, e.g. width=16")
+    describe.add_argument("--method", default="wgan-gp")
+    describe.add_argument("--data", default="fashion32")
+    describe.add_argument("--latent-dim", type=int, default=128)
+    describe.set_defaults(handler=cmd_describe)
+
+    fetch = commands.add_parser("fetch-data", help="download a data set with torchvision (needs network)")
+    fetch.add_argument("name")
+    fetch.add_argument("--root", default="data")
+    fetch.set_defaults(handler=cmd_fetch_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    try:
+        return args.handler(args)
+    except GanbenchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

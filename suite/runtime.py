@@ -1,0 +1,59 @@
+"""Process set-up for a job: threads, device, determinism, and the RNG states a checkpoint carries."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+import numpy as np
+import torch
+
+from suite.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def set_threads(threads: int) -> None:
+    """Use exactly the threads Snakemake gave the job."""
+    torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(threads)
+    except RuntimeError:  # already set in this process (e.g. inside pytest)
+        pass
+
+
+def select_device(requested: str) -> torch.device:
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device: cuda was requested but no CUDA device is available; use device: auto or cpu")
+    if requested not in ("cpu", "cuda"):
+        raise ConfigError(f"unknown device {requested!r}; allowed: auto, cpu, cuda")
+    return torch.device(requested)
+
+
+def make_deterministic(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=False)
+    torch.backends.cudnn.benchmark = False
+
+
+def rng_state() -> dict:
+    state = {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])

@@ -1,0 +1,37 @@
+"""Sample figures: an image grid for image data, a scatter for 2-d toy data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from suite.io import atomic_path
+
+
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """Generator output in [-1, 1] -> uint8 [0, 255] (the scoring convention)."""
+    return ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+
+
+def save_samples(samples: torch.Tensor, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    samples = samples.detach().cpu()
+    if samples.dim() == 4:
+        from torchvision.utils import make_grid
+
+        grid = make_grid(to_uint8(samples), nrow=8, padding=2, pad_value=255)
+        figure = plt.figure(figsize=(4, 4), dpi=100)
+        plt.imshow(grid.permute(1, 2, 0).numpy(), cmap="gray" if samples.shape[1] == 1 else None)
+        plt.axis("off")
+    else:
+        figure = plt.figure(figsize=(4, 4), dpi=100)
+        plt.scatter(samples[:, 0].numpy(), samples[:, 1].numpy(), s=4, alpha=0.6)
+        plt.gca().set_aspect("equal")
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", bbox_inches="tight")
+    plt.close(figure)

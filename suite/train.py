@@ -1,0 +1,293 @@
+"""The training loop: critic steps, a generator step, logging, checkpoints, resume.
+
+Every method choice comes from the run's MethodSpec through suite.methods
+functions; nothing here knows a method by name.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import signal
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from suite import io, runtime
+from suite.config import RunSpec
+from suite.data import load_dataset
+from suite.errors import GanbenchError
+from suite.methods import (
+    MethodSpec,
+    apply_critic_constraint,
+    critic_loss,
+    critic_penalty,
+    generator_loss,
+    make_optimizers,
+    resolve_method,
+)
+from suite.models import build_models
+from suite.provenance import code_version
+from suite.samples import save_samples
+
+log = logging.getLogger(__name__)
+
+TRAIN_COLUMNS = ["step", "seconds", "loss_d", "loss_g", "penalty", "d_real", "d_fake", "gap"]
+PROBE_SIZE = 64
+PROBE_SEED = 20_170_101
+SAMPLE_SEED = 20_180_101
+
+EvalFn = Callable[[nn.Module, int], dict]
+
+
+class Interrupted(GanbenchError):
+    """SIGINT/SIGTERM arrived; a checkpoint was written before raising."""
+
+
+class BatchSampler:
+    """Seeded data order over an on-device tensor; its position is checkpointed for exact resume."""
+
+    def __init__(self, data: torch.Tensor, batch_size: int, seed: int):
+        if batch_size > len(data):
+            raise ValueError(f"batch_size {batch_size} exceeds the {len(data)} training examples")
+        self.data, self.batch_size = data, batch_size
+        self.generator = torch.Generator().manual_seed(seed)
+        self._new_epoch()
+
+    def _new_epoch(self) -> None:
+        self.order = torch.randperm(len(self.data), generator=self.generator)
+        self.position = 0
+
+    def next(self) -> torch.Tensor:
+        if self.position + self.batch_size > len(self.order):
+            self._new_epoch()
+        index = self.order[self.position: self.position + self.batch_size]
+        self.position += self.batch_size
+        return self.data[index.to(self.data.device)]
+
+    def state_dict(self) -> dict:
+        return {"generator": self.generator.get_state(), "order": self.order, "position": self.position}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.set_state(state["generator"])
+        self.order, self.position = state["order"], state["position"]
+
+
+def training_tensor(run: RunSpec, device: torch.device) -> torch.Tensor:
+    """The training split as floats in [-1, 1] (images) or raw 2-d points (toy), on the device."""
+    data = load_dataset(run.data, "train", root=run.data_root, seed=run.seed)
+    if isinstance(data, torch.Tensor):
+        return data.to(device)
+    return (data.images.to(device, torch.float32) / 127.5 - 1.0).contiguous()
+
+
+@dataclass
+class StepContext:
+    spec: MethodSpec
+    generator: nn.Module
+    critic: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    latent_dim: int
+    autocast: Callable[[], object]
+    memory_format: torch.memory_format
+
+    def noise(self, n: int, device: torch.device) -> torch.Tensor:
+        return torch.randn(n, self.latent_dim, device=device)
+
+
+def critic_step(ctx: StepContext, real: torch.Tensor) -> dict:
+    """One critic update: adversarial loss + penalty, optimizer step, then the weight constraint."""
+    with torch.no_grad(), ctx.autocast():
+        fake = ctx.generator(ctx.noise(len(real), real.device))
+    fake = fake.float().contiguous(memory_format=ctx.memory_format)
+    ctx.opt_d.zero_grad(set_to_none=True)
+    with ctx.autocast():
+        d_real, d_fake = ctx.critic(real), ctx.critic(fake)
+        adversarial = critic_loss(ctx.spec.loss, d_real.float(), d_fake.float())
+    penalty = critic_penalty(ctx.spec, ctx.critic, real, fake)
+    loss = adversarial + penalty
+    loss.backward()
+    ctx.opt_d.step()
+    apply_critic_constraint(ctx.spec, ctx.critic)
+    return {
+        "loss_d": loss.detach(),
+        "penalty": penalty.detach(),
+        "d_real": d_real.detach().float().mean(),
+        "d_fake": d_fake.detach().float().mean(),
+    }
+
+
+def generator_step(ctx: StepContext, batch_size: int, device: torch.device) -> torch.Tensor:
+    ctx.opt_g.zero_grad(set_to_none=True)
+    with ctx.autocast():
+        fake = ctx.generator(ctx.noise(batch_size, device))
+        loss = generator_loss(ctx.spec.loss, ctx.critic(fake.contiguous(memory_format=ctx.memory_format)).float())
+    loss.backward()
+    ctx.opt_g.step()
+    return loss.detach()
+
+
+class _SignalGuard:
+    """Turns SIGINT/SIGTERM into a flag the loop checks after each iteration."""
+
+    def __init__(self):
+        self.received: int | None = None
+
+    def __enter__(self):
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def _handle(self, signum, frame):
+        self.received = signum
+
+    def __exit__(self, *exc):
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+class Trainer:
+    """Owns one run's state on disk: checkpoint, logs, final outputs."""
+
+    def __init__(self, run: RunSpec, out_dir: Path, on_eval: EvalFn | None = None, diagnostics=None):
+        self.run, self.out_dir, self.on_eval = run, Path(out_dir), on_eval
+        self.diagnostics_factory = diagnostics
+        self.train_cfg = run.train
+        self.device = runtime.select_device(run.device)
+        self.spec = resolve_method(run.method)
+        self.code_version = code_version()
+        self.checkpoint_path = self.out_dir / "checkpoint.pt"
+
+    def _build(self) -> StepContext:
+        runtime.make_deterministic(self.run.seed)
+        data = training_tensor(self.run, self.device)
+        generator, critic = build_models(self.run.arch, self.spec, tuple(data.shape[1:]), self.run.latent_dim)
+        image_data = data.dim() == 4
+        memory_format = torch.channels_last if (self.train_cfg["channels_last"] and image_data) else torch.contiguous_format
+        generator.to(self.device, memory_format=memory_format)
+        critic.to(self.device, memory_format=memory_format)
+        self.data = data.contiguous(memory_format=memory_format)
+        opt_g, opt_d = make_optimizers(self.spec, generator, critic)
+        bf16 = self.train_cfg["bf16"]
+        device_type = self.device.type
+
+        def autocast():
+            return torch.autocast(device_type, dtype=torch.bfloat16) if bf16 else nullcontext()
+
+        probe_gen = torch.Generator().manual_seed(PROBE_SEED)
+        self.probe_real = self.data[torch.randperm(len(data), generator=probe_gen)[:PROBE_SIZE].to(self.device)]
+        self.probe_z = torch.randn(PROBE_SIZE, self.run.latent_dim, generator=probe_gen).to(self.device)
+        self.sample_z = torch.randn(64 if image_data else 1024, self.run.latent_dim,
+                                    generator=torch.Generator().manual_seed(SAMPLE_SEED)).to(self.device)
+        self.sampler = BatchSampler(self.data, self.train_cfg["batch_size"], self.run.seed)
+        return StepContext(self.spec, generator, critic, opt_g, opt_d, self.run.latent_dim, autocast, memory_format)
+
+    def _checkpoint(self, ctx: StepContext, step: int, seconds: float, status: dict) -> None:
+        io.save_torch(self.checkpoint_path, {
+            "config_hash": self.run.config_hash(),
+            "code_version": self.code_version,
+            "step": step,
+            "seconds": seconds,
+            "status": status,
+            "generator": ctx.generator.state_dict(),
+            "critic": ctx.critic.state_dict(),
+            "opt_g": ctx.opt_g.state_dict(),
+            "opt_d": ctx.opt_d.state_dict(),
+            "sampler": self.sampler.state_dict(),
+            "rng": runtime.rng_state(),
+        })
+
+    def _resume(self, ctx: StepContext) -> tuple[int, float, dict]:
+        if not self.checkpoint_path.exists():
+            return 0, 0.0, {"status": "ok", "diverged_at_step": None}
+        state = torch.load(self.checkpoint_path, map_location=self.device, weights_only=False)
+        if state["config_hash"] != self.run.config_hash() or state["code_version"] != self.code_version:
+            log.warning("checkpoint %s is from another config or code version: starting over", self.checkpoint_path)
+            return 0, 0.0, {"status": "ok", "diverged_at_step": None}
+        ctx.generator.load_state_dict(state["generator"])
+        ctx.critic.load_state_dict(state["critic"])
+        ctx.opt_g.load_state_dict(state["opt_g"])
+        ctx.opt_d.load_state_dict(state["opt_d"])
+        self.sampler.load_state_dict(state["sampler"])
+        runtime.set_rng_state(state["rng"])
+        log.info("resuming %s from step %d", self.run.run_id, state["step"])
+        return state["step"], state["seconds"], state["status"]
+
+    def _samples(self, ctx: StepContext) -> torch.Tensor:
+        ctx.generator.eval()
+        with torch.no_grad():
+            samples = ctx.generator(self.sample_z).float()
+        ctx.generator.train()
+        return samples
+
+    def fit(self) -> dict:
+        cfg = self.train_cfg
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        ctx = self._build()
+        step, seconds, status = self._resume(ctx)
+        resume_step = step if step > 0 else None
+        train_log = io.CsvLog(self.out_dir / "train.csv", TRAIN_COLUMNS, keep_until_step=resume_step)
+        curve_log = None
+        recorder = self.diagnostics_factory(ctx, self, resume_step) if self.diagnostics_factory else None
+        total = cfg["iterations"]
+        with _SignalGuard() as guard, tqdm(total=total, initial=step, desc=self.run.run_id, leave=False) as bar:
+            while step < total and status["status"] == "ok":
+                started = time.perf_counter()
+                for _ in range(self.spec.n_dis):
+                    stats = critic_step(ctx, self.sampler.next())
+                loss_g = generator_step(ctx, cfg["batch_size"], self.device)
+                step += 1
+                seconds += time.perf_counter() - started
+                bar.update(1)
+                values = {key: value.item() for key, value in stats.items()}
+                values["loss_g"] = loss_g.item()
+                if not all(math.isfinite(v) for v in values.values()):
+                    status = {"status": "diverged", "diverged_at_step": step}
+                    log.warning("%s diverged at step %d (non-finite loss)", self.run.run_id, step)
+                if step % cfg["log_every"] == 0 or step == total or status["status"] != "ok":
+                    train_log.append({"step": step, "seconds": round(seconds, 4), **values,
+                                      "gap": values["d_real"] - values["d_fake"]})
+                if status["status"] == "ok" and self.on_eval and cfg["eval_every"] and step % cfg["eval_every"] == 0:
+                    metrics = self.on_eval(ctx.generator, step)
+                    if curve_log is None:
+                        curve_log = io.CsvLog(self.out_dir / "curve.csv", ["step", "seconds", *metrics],
+                                              keep_until_step=resume_step)
+                    curve_log.append({"step": step, "seconds": round(seconds, 4), **metrics})
+                if status["status"] == "ok" and recorder and cfg["diagnostics_every"] and step % cfg["diagnostics_every"] == 0:
+                    recorder(step)
+                if step % cfg["checkpoint_every"] == 0 or step == total or status["status"] != "ok" or guard.received:
+                    self._checkpoint(ctx, step, seconds, status)
+                if guard.received:
+                    raise Interrupted(f"signal {guard.received} at step {step}; checkpoint written")
+        return self._finish(ctx, step, seconds, status)
+
+    def _finish(self, ctx: StepContext, step: int, seconds: float, status: dict) -> dict:
+        samples = self._samples(ctx)
+        save_samples(samples, self.out_dir / "samples.png")
+        io.save_torch(self.out_dir / "generator.pt", {
+            "generator": ctx.generator.state_dict(), "run": self.run.to_dict(), "step": step,
+        })
+        summary = {
+            **status,
+            "steps": step,
+            "seconds": round(seconds, 3),
+            "seconds_per_step": round(seconds / max(step, 1), 5),
+            "images_seen": step * self.spec.n_dis * self.train_cfg["batch_size"],
+            "config_hash": self.run.config_hash(),
+            "code_version": self.code_version,
+            "device": str(self.device),
+            "threads": torch.get_num_threads(),
+        }
+        io.write_json(self.out_dir / "train.json", summary)
+        return summary
+
+
+def train_run(run: RunSpec, out_dir: Path, on_eval: EvalFn | None = None, diagnostics=None) -> dict:
+    """Train (or resume) one run into `out_dir`; returns the train.json summary."""
+    return Trainer(run, out_dir, on_eval, diagnostics).fit()

@@ -1,0 +1,55 @@
+# Shared, cached inputs of scoring: Inception weights, domain classifiers, reference statistics.
+
+
+rule convert_inception_weights:
+    output:
+        weights=f"{CACHE}/inception/offline-fid-helper.pth",
+    log:
+        f"{CACHE}/inception/convert.log",
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "python -m suite convert-inception --out {output.weights} 2> {log}"
+
+
+rule train_domain_classifier:
+    output:
+        classifier=f"{CACHE}/domain/{{data}}/classifier-{DOMAIN_KEY}.pt",
+    log:
+        f"{CACHE}/domain/{{data}}/classifier-{DOMAIN_KEY}.log",
+    benchmark:
+        f"{CACHE}/domain/{{data}}/classifier-{DOMAIN_KEY}.benchmark.tsv"
+    params:
+        epochs=DOMAIN["epochs"],
+        seed=DOMAIN["seed"],
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    shell:
+        "python -m suite train-classifier --data {wildcards.data} --epochs {params.epochs} "
+        "--seed {params.seed} --threads {threads} --out {output.classifier} 2> {log}"
+
+
+rule compute_reference_stats:
+    input:
+        weights=lambda w: inception_weights() if w.extractor == "inception" else [],
+        classifier=lambda w: domain_classifier(w.data) if w.extractor != "inception" else [],
+    output:
+        stats=f"{CACHE}/reference/{{data}}/{{split}}-{{extractor}}-n{{n}}.npz",
+    log:
+        f"{CACHE}/reference/{{data}}/{{split}}-{{extractor}}-n{{n}}.log",
+    wildcard_constraints:
+        extractor=r"inception|domain-s\d+-e\d+",
+    params:
+        extractor=lambda w: w.extractor.split("-")[0],
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    shell:
+        "python -m suite reference --data {wildcards.data} --split {wildcards.split} "
+        "--extractor {params.extractor} --n {wildcards.n} --threads {threads} "
+        "--inception-weights '{input.weights}' --domain-classifier '{input.classifier}' "
+        "--out {output.stats} 2> {log}"

@@ -1,0 +1,44 @@
+# Aggregation and the report; one target rule per method (wgan_gp, sngan, ...).
+
+
+def all_metrics(method=None):
+    return [run_path(spec, "metrics.json") for spec in STUDY.runs if method in (None, spec.method_name)]
+
+
+def real_floors():
+    return [f"results/{EXP}/reference/{data}/real_metrics.json" for data in STUDY.data_names() if is_image_data(data)]
+
+
+rule collect_runs:
+    input:
+        metrics=all_metrics(),
+        study=STUDY_FILE,
+    output:
+        runs="results/{exp}/report/runs.csv",
+    log:
+        "results/{exp}/report/collect.log",
+    shell:
+        "python -m suite collect --study {input.study} --out {output.runs} {input.metrics} 2> {log}"
+
+
+rule build_report:
+    input:
+        runs="results/{exp}/report/runs.csv",
+        floors=real_floors(),
+        study=STUDY_FILE,
+    output:
+        html=report("results/{exp}/report/index.html", caption="../report/workflow.rst", category="Report"),
+    log:
+        "results/{exp}/report/report.log",
+    shell:
+        "python -m suite report --study {input.study} --runs {input.runs} "
+        "--out-dir results/{wildcards.exp}/report {input.floors} 2> {log}"
+
+
+for _method in STUDY.method_names():
+
+    rule:
+        name:
+            _method.replace("-", "_").replace("+", "_")
+        input:
+            all_metrics(_method),

@@ -1,10 +1,34 @@
 """Methods as data: the parts a GAN stabilization method is composed of."""
 from suite.methods.attention import SelfAttention
+from suite.methods.losses import critic_loss, generator_loss
+from suite.methods.optim import make_optimizers
+from suite.methods.penalties import (
+    apply_critic_constraint,
+    clip_parameters,
+    critic_penalty,
+    finite_difference_penalty,
+    gradient_penalty,
+)
+from suite.methods.spec import ALLOWED, FIELDS, PRESETS, REQUIRED, MethodSpec, resolve_method
 from suite.methods.spectral_norm import is_spectral_normed, spectral_norm, spectral_sigmas
 
 __all__ = [
+    "ALLOWED",
+    "FIELDS",
+    "PRESETS",
+    "REQUIRED",
+    "MethodSpec",
     "SelfAttention",
+    "apply_critic_constraint",
+    "clip_parameters",
+    "critic_loss",
+    "critic_penalty",
+    "finite_difference_penalty",
+    "generator_loss",
+    "gradient_penalty",
     "is_spectral_normed",
+    "make_optimizers",
+    "resolve_method",
     "spectral_norm",
     "spectral_sigmas",
 ]

@@ -1,0 +1,150 @@
+"""A method is data: `MethodSpec` composes a loss, a critic constraint, norms, optimizers."""
+import dataclasses
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from numbers import Real
+
+from suite.errors import ConfigError
+
+ALLOWED: dict[str, tuple] = {
+    "loss": ("wasserstein", "hinge", "ns"),
+    "constraint": ("none", "clip", "gp", "gp-fd"),
+    "d_norm": ("none", "bn", "ln", "sn"),
+    "g_norm": ("bn", "sn+bn", "none"),
+    "optimizer": ("adam", "rmsprop"),
+}
+
+# A method composed without a preset must name these; the others have defaults.
+REQUIRED = ("loss", "constraint", "d_norm", "g_norm", "optimizer", "lr_d", "lr_g", "n_dis")
+
+_GRADIENT_PENALTIES = ("gp", "gp-fd")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MethodSpec:
+    """The parts of a GAN stabilization method; validated on construction."""
+
+    loss: str
+    constraint: str
+    clip_value: float = 0.01
+    gp_lambda: float = 10.0
+    d_norm: str
+    g_norm: str
+    g_attention: int | None = None
+    d_attention: int | None = None
+    optimizer: str
+    lr_d: float
+    lr_g: float
+    betas: tuple[float, float] = (0.0, 0.9)
+    n_dis: int
+
+    def __post_init__(self):
+        for field, allowed in ALLOWED.items():
+            value = getattr(self, field)
+            if value not in allowed:
+                raise ConfigError(f"{field} {value!r} is not allowed; allowed: {', '.join(allowed)}")
+        for field in ("lr_d", "lr_g", "clip_value"):
+            self._set(field, _positive(field, getattr(self, field)))
+        self._set("gp_lambda", _number("gp_lambda", self.gp_lambda, minimum=0.0))
+        self._set("betas", _betas(self.betas))
+        self._set("n_dis", _int_at_least("n_dis", self.n_dis, 1))
+        for field in ("g_attention", "d_attention"):
+            value = getattr(self, field)
+            if value is not None:
+                self._set(field, _int_at_least(field, value, 1))
+        if self.constraint in _GRADIENT_PENALTIES and self.d_norm == "bn":
+            warnings.warn(
+                f"constraint {self.constraint!r} with d_norm 'bn': batch norm mixes examples, "
+                "which breaks the per-example gradient penalty (allowed, as in the peers)",
+                UserWarning, stacklevel=3)
+
+    def _set(self, field: str, value) -> None:
+        object.__setattr__(self, field, value)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready mapping (betas as a list); `resolve_method` accepts it back."""
+        record = dataclasses.asdict(self)
+        record["betas"] = list(self.betas)
+        return record
+
+
+FIELDS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(MethodSpec))
+
+
+def _number(field: str, value, minimum: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        hint = " (YAML reads 1e-4 as text; write 1.0e-4)" if isinstance(value, str) else ""
+        raise ConfigError(f"{field} must be a number, got {value!r}{hint}")
+    if not value >= minimum:
+        raise ConfigError(f"{field} must be >= {minimum}, got {value!r}")
+    return float(value)
+
+
+def _positive(field: str, value) -> float:
+    value = _number(field, value, minimum=0.0)
+    if value == 0.0:
+        raise ConfigError(f"{field} must be > 0, got {value!r}")
+    return value
+
+
+def _int_at_least(field: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{field} must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _betas(value) -> tuple[float, float]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ConfigError(f"betas must be two numbers [b1, b2] in [0, 1), got {value!r}")
+    betas = tuple(_number("betas", beta, minimum=0.0) for beta in value)
+    if any(beta >= 1.0 for beta in betas):
+        raise ConfigError(f"betas must lie in [0, 1), got {list(value)!r}")
+    return betas
+
+
+_ADAM_GP = dict(loss="wasserstein", constraint="gp", gp_lambda=10.0, g_norm="bn",
+                optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.0, 0.9), n_dis=5)
+
+PRESETS: dict[str, MethodSpec] = {
+    "wgan-wc": MethodSpec(loss="wasserstein", constraint="clip", clip_value=0.01, d_norm="none",
+                          g_norm="bn", optimizer="rmsprop", lr_d=5e-5, lr_g=5e-5, n_dis=5),
+    "wgan-gp": MethodSpec(**_ADAM_GP, d_norm="none"),
+    "wgan-gp-ln": MethodSpec(**_ADAM_GP, d_norm="ln"),
+    "wgan-gp-fd": MethodSpec(**{**_ADAM_GP, "constraint": "gp-fd"}, d_norm="none"),
+    "sngan": MethodSpec(loss="hinge", constraint="none", d_norm="sn", g_norm="bn",
+                        optimizer="adam", lr_d=2e-4, lr_g=2e-4, betas=(0.0, 0.9), n_dis=5),
+    "dcgan-bn": MethodSpec(loss="ns", constraint="none", d_norm="bn", g_norm="bn",
+                           optimizer="adam", lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999), n_dis=1),
+    "sagan": MethodSpec(loss="hinge", constraint="none", d_norm="sn", g_norm="sn+bn",
+                        g_attention=16, d_attention=16, optimizer="adam", lr_d=4e-4, lr_g=1e-4,
+                        betas=(0.0, 0.9), n_dis=1),
+}
+
+
+def resolve_method(entry) -> MethodSpec:
+    """A preset name, `{preset: name, <field>: override...}`, or a mapping of all parts."""
+    if isinstance(entry, MethodSpec):
+        return entry
+    if isinstance(entry, str):
+        return _preset(entry)
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"a method is a preset name or a mapping of its parts, got {entry!r}")
+    unknown = sorted(set(entry) - set(FIELDS) - {"preset"})
+    if unknown:
+        raise ConfigError(f"unknown method field(s) {', '.join(map(repr, unknown))}; "
+                          f"allowed: preset, {', '.join(FIELDS)}")
+    parts = {key: value for key, value in entry.items() if key != "preset"}
+    if "preset" in entry:
+        return dataclasses.replace(_preset(entry["preset"]), **parts)
+    missing = [field for field in REQUIRED if field not in parts]
+    if missing:
+        raise ConfigError(f"a method without `preset` must give {', '.join(REQUIRED)}; "
+                          f"missing: {', '.join(missing)}")
+    return MethodSpec(**parts)
+
+
+def _preset(name) -> MethodSpec:
+    if not isinstance(name, str) or name not in PRESETS:
+        raise ConfigError(f"unknown method preset {name!r}; allowed: {', '.join(PRESETS)}")
+    return PRESETS[name]

@@ -1,0 +1,87 @@
+"""Statistics of the critic's weights: spectral norms and the histogram of weight values.
+
+For a spectrally normalized layer the raw weight is the Parameter `weight_orig` and the
+layer computes with weight_orig / sigma_estimate, sigma_estimate being the power
+iteration's value kept in the `weight_sigma` buffer. The diagnostics record the exact
+largest singular value of the raw weight and the estimate; the effective weight's
+sigma is their ratio (`effective_sigma`), which spectral normalization pins near 1.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from suite.methods import is_spectral_normed
+
+_TRANSPOSED = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+
+
+def raw_weight(layer: nn.Module) -> torch.Tensor:
+    """The trained weight Parameter: `weight_orig` for spectrally normalized layers."""
+    return layer.weight_orig if is_spectral_normed(layer) else layer.weight
+
+
+def weight_matrix(layer: nn.Module, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """The weight as an (out, -1) matrix; output channels are dim 1 of a transposed conv.
+
+    This is the same reshaping as the suite's spectral norm, so exact and estimated
+    sigma describe the same matrix.
+    """
+    weight = raw_weight(layer) if weight is None else weight
+    if isinstance(layer, _TRANSPOSED):
+        weight = weight.transpose(0, 1)
+    return weight.reshape(weight.shape[0], -1)
+
+
+def exact_sigma(layer: nn.Module) -> float:
+    """Largest singular value of the layer's raw weight matrix."""
+    with torch.no_grad():
+        return float(torch.linalg.matrix_norm(weight_matrix(layer), ord=2))
+
+
+def estimated_sigma(layer: nn.Module) -> float:
+    """The spectral norm's current power-iteration estimate; NaN for a plain layer."""
+    if not is_spectral_normed(layer):
+        return math.nan
+    return float(layer.weight_sigma)
+
+
+def effective_sigma(layer: nn.Module) -> float:
+    """Largest singular value of the weight the layer computes with.
+
+    weight_orig / weight_sigma for a spectrally normalized layer, the weight itself otherwise.
+    """
+    if not is_spectral_normed(layer):
+        return exact_sigma(layer)
+    return exact_sigma(layer) / estimated_sigma(layer)
+
+
+def histogram_edges(bins: int, value_range: float) -> torch.Tensor:
+    """The bins + 1 edges of equal bins over [-value_range, value_range] (float64)."""
+    return torch.linspace(-value_range, value_range, bins + 1, dtype=torch.float64)
+
+
+def weight_histogram(layers: list[nn.Module], bins: int, value_range: float) -> torch.Tensor:
+    """Counts (int64, length `bins`) of all raw weight values of `layers` over [-r, r].
+
+    Values outside [-r, r] are clipped into the edge bins, so the counts always sum
+    to the number of weights; a pile in an edge bin therefore means "at or beyond the
+    edge". Biases are not included. NaN weights are not counted.
+    """
+    if bins < 1 or not value_range > 0:
+        raise ValueError(f"histogram needs bins >= 1 and range > 0, got {bins}, {value_range}")
+    counts = torch.zeros(bins, dtype=torch.float64)
+    with torch.no_grad():
+        for layer in layers:
+            values = raw_weight(layer).detach().reshape(-1).to("cpu", torch.float64)
+            values = values.clamp(-value_range, value_range)
+            counts += torch.histc(values, bins=bins, min=-value_range, max=value_range)
+    return counts.round().to(torch.int64)
+
+
+def max_abs_weight(layers: list[nn.Module]) -> float:
+    """The largest |w| over the raw weights of `layers` (the default histogram range)."""
+    with torch.no_grad():
+        return max(float(raw_weight(layer).detach().abs().max()) for layer in layers)

@@ -1,0 +1,143 @@
+import dataclasses
+import json
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+from suite.errors import ConfigError
+from suite.methods import ALLOWED, FIELDS, PRESETS, MethodSpec, make_optimizers, resolve_method
+
+# The DESIGN section 2 table, written out independently of the presets.
+DESIGN_TABLE = {
+    "wgan-wc": dict(loss="wasserstein", constraint="clip", clip_value=0.01, d_norm="none",
+                    g_norm="bn", optimizer="rmsprop", lr_d=5e-5, lr_g=5e-5, n_dis=5),
+    "wgan-gp": dict(loss="wasserstein", constraint="gp", gp_lambda=10.0, d_norm="none",
+                    g_norm="bn", optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.0, 0.9), n_dis=5),
+    "wgan-gp-ln": dict(loss="wasserstein", constraint="gp", gp_lambda=10.0, d_norm="ln",
+                       g_norm="bn", optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.0, 0.9),
+                       n_dis=5),
+    "wgan-gp-fd": dict(loss="wasserstein", constraint="gp-fd", gp_lambda=10.0, d_norm="none",
+                       g_norm="bn", optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.0, 0.9),
+                       n_dis=5),
+    "sngan": dict(loss="hinge", constraint="none", d_norm="sn", g_norm="bn", optimizer="adam",
+                  lr_d=2e-4, lr_g=2e-4, betas=(0.0, 0.9), n_dis=5),
+    "dcgan-bn": dict(loss="ns", constraint="none", d_norm="bn", g_norm="bn", optimizer="adam",
+                     lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999), n_dis=1),
+    "sagan": dict(loss="hinge", constraint="none", d_norm="sn", g_norm="sn+bn", g_attention=16,
+                  d_attention=16, optimizer="adam", lr_d=4e-4, lr_g=1e-4, betas=(0.0, 0.9),
+                  n_dis=1),
+}
+
+COMPOSED = dict(loss="hinge", constraint="gp", d_norm="ln", g_norm="none", optimizer="adam",
+                lr_d=3e-4, lr_g=1e-4, n_dis=2)
+
+
+def test_presets_are_exactly_the_design_table():
+    assert list(PRESETS) == list(DESIGN_TABLE)
+    for name, values in DESIGN_TABLE.items():
+        spec = resolve_method(name)
+        assert spec is PRESETS[name]
+        for field, value in values.items():
+            assert getattr(spec, field) == value, (name, field)
+        if name != "sagan":
+            assert spec.g_attention is None and spec.d_attention is None
+
+
+def test_preset_with_overrides():
+    spec = resolve_method({"preset": "sngan", "n_dis": 1, "lr_g": 1e-3, "betas": [0.5, 0.99]})
+    assert (spec.n_dis, spec.lr_g, spec.betas) == (1, 1e-3, (0.5, 0.99))
+    assert spec.loss == "hinge" and spec.d_norm == "sn" and spec.lr_d == 2e-4
+    assert PRESETS["sngan"].n_dis == 5
+
+
+def test_composed_method_without_preset_and_defaults():
+    spec = resolve_method(COMPOSED)
+    assert spec.gp_lambda == 10.0 and spec.clip_value == 0.01
+    assert spec.betas == (0.0, 0.9) and spec.g_attention is None and spec.d_attention is None
+    with pytest.raises(ConfigError, match="missing: lr_g, n_dis"):
+        resolve_method({k: v for k, v in COMPOSED.items() if k not in ("lr_g", "n_dis")})
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_to_dict_roundtrips_through_json(name):
+    record = json.loads(json.dumps(PRESETS[name].to_dict()))
+    assert list(record) == list(FIELDS)
+    assert resolve_method(record) == PRESETS[name]
+
+
+def test_unknown_preset_lists_presets():
+    with pytest.raises(ConfigError) as error:
+        resolve_method("wgan-lp")
+    assert all(name in str(error.value) for name in PRESETS)
+    with pytest.raises(ConfigError, match="sngan"):
+        resolve_method({"preset": "nope"})
+
+
+@pytest.mark.parametrize("field", list(ALLOWED))
+def test_unknown_part_value_names_field_and_allowed(field):
+    with pytest.raises(ConfigError) as error:
+        resolve_method({"preset": "wgan-gp", field: "bogus"})
+    message = str(error.value)
+    assert field in message and "bogus" in message
+    assert all(value in message for value in ALLOWED[field])
+
+
+def test_unknown_field_lists_fields():
+    with pytest.raises(ConfigError) as error:
+        resolve_method({"preset": "wgan-gp", "learning_rate": 1e-3})
+    assert "learning_rate" in str(error.value)
+    assert all(field in str(error.value) for field in FIELDS)
+
+
+@pytest.mark.parametrize("override, fragment", [
+    ({"lr_d": -1e-4}, "lr_d"),
+    ({"lr_g": 0.0}, "lr_g"),
+    ({"lr_d": "1e-4"}, "1.0e-4"),
+    ({"n_dis": 0}, "n_dis"),
+    ({"n_dis": 2.5}, "n_dis"),
+    ({"clip_value": 0}, "clip_value"),
+    ({"gp_lambda": -1.0}, "gp_lambda"),
+    ({"betas": [0.5, 1.0]}, "betas"),
+    ({"betas": [-0.1, 0.9]}, "betas"),
+    ({"betas": [0.5]}, "betas"),
+    ({"d_attention": 0}, "d_attention"),
+    ({"g_attention": True}, "g_attention"),
+])
+def test_invalid_numbers_rejected(override, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        resolve_method({"preset": "wgan-gp", **override})
+
+
+def test_gp_with_batchnorm_critic_warns_but_is_allowed():
+    with pytest.warns(UserWarning, match="batch norm.*gradient penalty"):
+        spec = resolve_method({"preset": "wgan-gp-fd", "d_norm": "bn"})
+    assert spec.d_norm == "bn"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        resolve_method("dcgan-bn")
+        resolve_method({"preset": "wgan-gp", "d_norm": "ln"})
+
+
+def test_spec_is_frozen_and_normalised():
+    spec = MethodSpec(**{**COMPOSED, "lr_d": 1, "betas": [0, 0.9]})
+    assert isinstance(spec.lr_d, float) and spec.betas == (0.0, 0.9)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.n_dis = 3
+
+
+@pytest.mark.parametrize("name", ["sagan", "wgan-wc"])
+def test_ttur_optimizers_carry_configured_rates(name):
+    spec = PRESETS[name]
+    generator, critic = nn.Linear(3, 2), nn.Linear(2, 1)
+    opt_g, opt_d = make_optimizers(spec, generator, critic)
+    assert opt_g.param_groups[0]["lr"] == spec.lr_g
+    assert opt_d.param_groups[0]["lr"] == spec.lr_d
+    assert {id(p) for p in opt_g.param_groups[0]["params"]} == {id(p) for p in generator.parameters()}
+    assert {id(p) for p in opt_d.param_groups[0]["params"]} == {id(p) for p in critic.parameters()}
+    if spec.optimizer == "adam":
+        assert isinstance(opt_d, torch.optim.Adam)
+        assert opt_g.param_groups[0]["betas"] == opt_d.param_groups[0]["betas"] == (0.0, 0.9)
+    else:
+        assert isinstance(opt_g, torch.optim.RMSprop) and isinstance(opt_d, torch.optim.RMSprop)

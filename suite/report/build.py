@@ -1,0 +1,198 @@
+"""The report's one entry point: runs table + run files -> tables, figures and index.html."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import platform
+from collections import Counter
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import scipy
+import yaml
+
+from suite.errors import ConfigError, DataMissingError
+from suite.report import figures as figs
+from suite.report import html as page
+from suite.report import published, tables
+from suite.report.collect import atomic_write_csv, atomic_write_text, read_runs_table
+from suite.report.stats import LOWER_IS_BETTER, summarize
+
+log = logging.getLogger(__name__)
+FIGURE_HEADINGS = {
+    "metric_by_method": "Metric by method (every seed a dot)",
+    "curve": "Metrics over training",
+    "losses": "Losses and critic gap",
+    "grad_norms": "Gradient norm per layer",
+    "weights": "Critic weight histograms",
+    "sigmas": "Spectral norm per layer",
+    "samples": "Samples (first seed)",
+}
+
+
+def reference_method(study: dict, runs: pd.DataFrame) -> str:
+    chosen = (study.get("report") or {}).get("reference_method")
+    if chosen:
+        return chosen
+    declared = study.get("methods")
+    if isinstance(declared, dict) and declared:
+        return next(iter(declared))
+    if isinstance(declared, list) and declared:
+        first = declared[0]
+        if isinstance(first, str):
+            return first
+        if isinstance(first, dict) and len(first) == 1:
+            return next(iter(first))
+    return runs["method"].dropna().iloc[0]
+
+
+def report_metrics(study: dict, runs: pd.DataFrame) -> list[str]:
+    chosen = (study.get("report") or {}).get("metrics")
+    if chosen:
+        unknown = [m for m in chosen if m not in LOWER_IS_BETTER]
+        if unknown:
+            raise ConfigError(f"report.metrics {unknown} unknown; allowed: {list(LOWER_IS_BETTER)}")
+        return list(chosen)
+    return [m for m in LOWER_IS_BETTER if runs[m].notna().any()]
+
+
+def load_real(real_metrics: dict[str, Path] | None) -> tuple[dict[str, dict], dict[str, dict]]:
+    """data -> real-data metrics, and data -> its protocol."""
+    values, protocols = {}, {}
+    for data, path in (real_metrics or {}).items():
+        path = Path(path)
+        if not path.is_file():
+            raise DataMissingError(f"real-data metrics for {data!r} not found at {path}; run the reference rule first")
+        record = json.loads(path.read_text(encoding="utf-8"))
+        values[data] = {k: (np.nan if v is None else float(v)) for k, v in record.get("metrics", {}).items()}
+        protocols[data] = record.get("protocol", {})
+    return values, protocols
+
+
+def read_records(runs: pd.DataFrame, run_root: Path) -> list[dict]:
+    """The metrics.json of every present run (for protocol, versions, unavailable reasons)."""
+    records = []
+    for _, r in runs[runs["status"] != "missing"].iterrows():
+        path = figs.run_dir(run_root, r["data"], r["arch"], r["method"], r["seed"]) / "metrics.json"
+        if path.is_file():
+            records.append(json.loads(path.read_text(encoding="utf-8")))
+    return records
+
+
+def summarize_values(values: list) -> str:
+    distinct = sorted({json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else str(v) for v in values})
+    numeric = pd.to_numeric(pd.Series(values), errors="coerce")
+    if len(distinct) > 3 and numeric.notna().all():
+        return f"{numeric.min():g} to {numeric.max():g} ({len(distinct)} distinct)"
+    return ", ".join(distinct)
+
+
+def protocol_summary(records: list[dict]) -> dict[str, str]:
+    collected: dict[str, list] = {}
+    for record in records:
+        for key, value in (record.get("protocol") or {}).items():
+            collected.setdefault(key, []).append(value)
+    return {key: summarize_values(v) for key, v in collected.items()}
+
+
+def protocol_line(protocol: dict[str, str]) -> str:
+    parts = []
+    if "n_gen" in protocol or "n_ref" in protocol:
+        parts.append(f"{protocol.get('n_gen', '?')} generated vs {protocol.get('n_ref', '?')} "
+                     f"{protocol.get('ref_split', '')} images".replace("  ", " "))
+    if "is_splits" in protocol:
+        parts.append(f"IS {protocol['is_splits']} splits")
+    if "extractor" in protocol:
+        parts.append(protocol["extractor"])
+    return "; ".join(parts)
+
+
+def versions(records: list[dict]) -> dict[str, str]:
+    found: dict[str, list] = {}
+    for record in records:
+        for key, value in (record.get("versions") or {}).items():
+            found.setdefault(key, []).append(value)
+        if (record.get("protocol") or {}).get("torch_version"):
+            found.setdefault("torch (runs)", []).append(record["protocol"]["torch_version"])
+        if (record.get("run") or {}).get("code_version"):
+            found.setdefault("code version (runs)", []).append(record["run"]["code_version"])
+    out = {key: summarize_values(v) for key, v in found.items()}
+    out.update({"python (report)": platform.python_version(), "pandas (report)": pd.__version__,
+                "numpy (report)": np.__version__, "scipy (report)": scipy.__version__,
+                "matplotlib (report)": matplotlib.__version__})
+    return out
+
+
+def unavailable(records: list[dict]) -> list[str]:
+    reasons = Counter((m, why) for r in records for m, why in (r.get("unavailable") or {}).items())
+    return [f"{m}: {why} ({n} runs)" for (m, why), n in sorted(reasons.items())]
+
+
+def _run_label(r) -> str:
+    return f"{r['data']}/{r['arch']}/{r['method']}/seed{r['seed']}"
+
+
+def make_tables(runs, summary, metrics, real, reference, study, our_protocol) -> list[tables.Table]:
+    made = [tables.results_table(summary, metrics, real)]
+    made += [tables.metric_table(summary, m, real, reference) for m in metrics]
+    entries = (study.get("report") or {}).get("paper_comparison") or []
+    if entries:
+        comparison = published.comparison_table(entries, summary, real, ours_protocol=our_protocol)
+        made.append(tables.comparison_view(comparison))
+    made.append(tables.cost_table(runs))
+    return made
+
+
+def build_report(runs_csv: Path, run_root: Path, out_dir: Path, study: dict,
+                 real_metrics: dict[str, Path] | None = None) -> Path:
+    """Write tables/, figures/ and index.html under out_dir; return the index.html path."""
+    out_dir, run_root = Path(out_dir), Path(run_root)
+    runs = read_runs_table(runs_csv)
+    present = runs[runs["status"] != "missing"]
+    if present.empty:
+        raise DataMissingError(f"{runs_csv} has no finished runs to report on")
+    reference = reference_method(study, present)
+    metrics = report_metrics(study, present)
+    real, real_protocols = load_real(real_metrics)
+    summary = summarize(runs, metrics, reference)
+    records = read_records(runs, run_root)
+    protocol = protocol_summary(records)
+
+    table_dir, figure_dir = out_dir / "tables", out_dir / "figures"
+    atomic_write_csv(summary, table_dir / "summary.csv")
+    table_blocks = []
+    for table in make_tables(runs, summary, metrics, real, reference, study, protocol_line(protocol)):
+        table_blocks.append(page.table_block(table, tables.write_table(table, table_dir), out_dir))
+    made = figs.all_figures(runs, run_root, metrics, real, figure_dir)
+
+    experiment = study.get("experiment") or (present["experiment"].dropna().iloc[0] if present["experiment"].notna().any() else "study")
+    counts = Counter(runs["status"])
+    overview = {"experiment": experiment, "runs": len(runs), "ok": counts.get("ok", 0),
+                "diverged": counts.get("diverged", 0), "missing": counts.get("missing", 0),
+                "methods": ", ".join(dict.fromkeys(present["method"])), "reference method": reference,
+                "metrics": ", ".join(metrics), "real-data floor": ", ".join(real) or "not given"}
+    sections = [page.Section("overview", "Overview", page.kv_table(overview)),
+                page.Section("tables", "Tables", "".join(table_blocks))]
+    for kind in figs.KINDS:
+        blocks = [page.figure_block(f, out_dir) for f in made if f.kind == kind]
+        if blocks:
+            sections.append(page.Section(f"fig-{kind}", FIGURE_HEADINGS[kind], "".join(blocks)))
+    diverged = [f"{_run_label(r)}: diverged at step {r['diverged_at_step']}" for _, r in runs[runs["status"] == "diverged"].iterrows()]
+    missing = [f"{_run_label(r)} ({r['run_dir']}): no metrics.json" for _, r in runs[runs["status"] == "missing"].iterrows()]
+    sections += [
+        page.Section("diverged", f"Diverged runs ({len(diverged)})", page.item_list(diverged)),
+        page.Section("missing", f"Missing runs ({len(missing)})", page.item_list(missing)),
+        page.Section("unavailable", "Unavailable metrics", page.item_list(unavailable(records))),
+        page.Section("protocol", "Protocol", page.kv_table(protocol) + "".join(
+            f"<h3>real data: {html.escape(str(d))}</h3>" + page.kv_table(p) for d, p in real_protocols.items())),
+        page.Section("versions", "Software versions", page.kv_table(versions(records))),
+        page.Section("config", "Study config", page.preformatted(yaml.safe_dump(study, sort_keys=False))),
+    ]
+    index = out_dir / "index.html"
+    atomic_write_text(index, page.render_page(f"ganbench report: {experiment}", sections))
+    log.info("report for %s: %d tables, %d figures -> %s", experiment, len(table_blocks), len(made), index)
+    return index

@@ -1,0 +1,137 @@
+"""Run directories -> one tidy table with a row per run (from each run's metrics.json).
+
+The report reads result files only; this module never imports torch or training code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from suite.errors import DataMissingError, GanbenchError
+
+log = logging.getLogger(__name__)
+
+METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", "domain_is")
+ID_COLUMNS = ("experiment", "data", "arch", "method", "seed")
+RUN_COLUMNS = (
+    *ID_COLUMNS,
+    "status",
+    "diverged_at_step",
+    "steps",
+    "seconds",
+    "seconds_per_step",
+    *METRIC_KEYS,
+    "run_dir",
+)
+MISSING = "missing"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write text to a temp file beside `path`, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_csv(frame: pd.DataFrame, path: Path) -> None:
+    atomic_write_text(path, frame.to_csv(index=False))
+
+
+def _identity_from_path(run_dir: Path) -> dict:
+    """`.../<exp>/runs/<data>/<arch>/<method>/seed<k>` -> identity fields (None where absent)."""
+    parts = run_dir.resolve().parts if run_dir.is_absolute() else run_dir.parts
+    ident = dict.fromkeys(ID_COLUMNS)
+    if len(parts) >= 4 and parts[-1].startswith("seed") and parts[-1][4:].isdigit():
+        ident.update(seed=int(parts[-1][4:]), method=parts[-2], arch=parts[-3], data=parts[-4])
+        if len(parts) >= 6 and parts[-5] == "runs":
+            ident["experiment"] = parts[-6]
+    return ident
+
+
+def _float_or_none(value):
+    return None if value is None else float(value)
+
+
+def read_run(run_dir: Path) -> dict:
+    """One run's metrics.json -> one flat row (see RUN_COLUMNS)."""
+    path = Path(run_dir) / "metrics.json"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise GanbenchError(f"{path} is not valid JSON ({exc}); delete it and rerun the scoring rule") from exc
+    try:
+        run, train, metrics = record["run"], record.get("train", {}), record.get("metrics", {})
+        row = {key: run.get(key) for key in ID_COLUMNS}
+        row["seed"] = int(run["seed"])
+        row["status"] = record["status"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GanbenchError(f"{path} lacks the run/status fields of docs/internals.md ({exc!r})") from exc
+    diverged_at = record.get("diverged_at_step")
+    row["diverged_at_step"] = None if diverged_at is None else int(diverged_at)
+    row["steps"] = train.get("steps")
+    row["seconds"] = _float_or_none(train.get("seconds"))
+    sps = train.get("seconds_per_step")
+    if sps is None and row["seconds"] is not None and train.get("steps"):
+        sps = row["seconds"] / train["steps"]
+    row["seconds_per_step"] = _float_or_none(sps)
+    for key in METRIC_KEYS:
+        row[key] = _float_or_none(metrics.get(key))
+    row["run_dir"] = str(run_dir)
+    return row
+
+
+def _missing_row(run_dir: Path) -> dict:
+    row = dict.fromkeys(RUN_COLUMNS)
+    row.update(_identity_from_path(Path(run_dir)))
+    row["status"] = MISSING
+    row["run_dir"] = str(run_dir)
+    return row
+
+
+def collect_runs(run_dirs: list[Path], out_csv: Path, missing_ok: bool = False) -> pd.DataFrame:
+    """Read every `<run>/metrics.json` into one row per run and write the table to `out_csv`.
+
+    A run without metrics.json raises DataMissingError naming every such run, unless
+    `missing_ok`: then it is kept as a row with status "missing" (the report lists it).
+    """
+    run_dirs = [Path(d) for d in run_dirs]
+    missing = [d for d in run_dirs if not (d / "metrics.json").is_file()]
+    if missing and not missing_ok:
+        names = ", ".join(str(d) for d in missing)
+        raise DataMissingError(
+            f"{len(missing)} of {len(run_dirs)} runs have no metrics.json: {names} "
+            "(run their score rule first, or pass missing_ok to list them in the report)"
+        )
+    rows = [_missing_row(d) if d in missing else read_run(d) for d in run_dirs]
+    frame = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
+    frame = frame.astype({"diverged_at_step": "Int64", "steps": "Int64", "seed": "Int64"})
+    for key in ("seconds", "seconds_per_step", *METRIC_KEYS):
+        frame[key] = frame[key].astype(float)
+    atomic_write_csv(frame, Path(out_csv))
+    log.info("collected %d runs (%d missing) into %s", len(frame), len(missing), out_csv)
+    return frame
+
+
+def read_runs_table(runs_csv: Path) -> pd.DataFrame:
+    """Read a table written by collect_runs, with the same column types."""
+    path = Path(runs_csv)
+    if not path.is_file():
+        raise DataMissingError(f"runs table {path} does not exist; collect the runs first")
+    frame = pd.read_csv(path, dtype={"experiment": str, "data": str, "arch": str, "method": str, "status": str})
+    absent = [c for c in RUN_COLUMNS if c not in frame.columns]
+    if absent:
+        raise GanbenchError(f"runs table {path} lacks columns {absent}; rebuild it with collect_runs")
+    return frame.astype({"diverged_at_step": "Int64", "steps": "Int64", "seed": "Int64"})

@@ -1,0 +1,301 @@
+"""Report figures (PNG + PDF each) from result files: runs table, train.csv, curve.csv, diagnostics.
+
+Every function returns the figures it wrote; a figure whose optional inputs are absent is
+skipped (logged), never an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from suite.report.tables import REAL, metric_label  # noqa: E402
+
+log = logging.getLogger(__name__)
+DPI = 110
+KINDS = ("metric_by_method", "curve", "losses", "grad_norms", "weights", "sigmas", "samples")
+
+
+@dataclass(frozen=True)
+class Figure:
+    kind: str  # one of KINDS
+    title: str
+    png: Path
+    pdf: Path | None = None  # None for copied sample grids
+
+
+def safe(name) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(name))
+
+
+def run_dir(run_root: Path, data: str, arch: str, method: str, seed: int) -> Path:
+    return Path(run_root) / str(data) / str(arch) / str(method) / f"seed{int(seed)}"
+
+
+def method_colors(methods) -> dict[str, tuple]:
+    cmap = plt.get_cmap("tab10")
+    return {m: cmap(i % 10) for i, m in enumerate(dict.fromkeys(methods))}
+
+
+def _save(fig, out_dir: Path, stem: str, kind: str, title: str) -> Figure:
+    """Save PNG and PDF atomically (temp file + rename) and close the figure."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for ext in ("png", "pdf"):
+        final = out_dir / f"{stem}.{ext}"
+        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{stem}.", suffix=f".{ext}")
+        os.close(fd)
+        try:
+            fig.savefig(tmp, format=ext, dpi=DPI, bbox_inches="tight")
+            os.replace(tmp, final)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        paths[ext] = final
+    plt.close(fig)
+    return Figure(kind, title, paths["png"], paths["pdf"])
+
+
+def _groups(runs: pd.DataFrame):
+    present = runs[runs["status"] != "missing"]
+    for (data, arch), group in present.groupby(["data", "arch"], sort=False):
+        yield data, arch, group
+
+
+def _read_per_run(run_root: Path, group: pd.DataFrame, relpath: str) -> dict[str, list[pd.DataFrame]]:
+    """method -> [the CSV at <run>/<relpath> for each seed that has it] (seed column added)."""
+    found: dict[str, list[pd.DataFrame]] = {}
+    for _, r in group.sort_values("seed").iterrows():
+        path = run_dir(run_root, r["data"], r["arch"], r["method"], r["seed"]) / relpath
+        if path.is_file():
+            frame = pd.read_csv(path)
+            if len(frame):
+                found.setdefault(r["method"], []).append(frame.assign(seed=int(r["seed"])))
+    return found
+
+
+def _band(frames: list[pd.DataFrame], x: str, y: str) -> pd.DataFrame:
+    """Across seeds at each x: mean, min, max of y."""
+    both = pd.concat(frames, ignore_index=True)[[x, y]].dropna()
+    return both.groupby(x)[y].agg(["mean", "min", "max"]).reset_index()
+
+
+def _plot_band(ax, frames, x, y, color, label):
+    band = _band(frames, x, y)
+    if band.empty:
+        return
+    ax.plot(band[x], band["mean"], color=color, label=label, lw=1.4)
+    if len(frames) > 1:
+        ax.fill_between(band[x], band["min"], band["max"], color=color, alpha=0.2, lw=0)
+
+
+def metric_by_method(runs: pd.DataFrame, metric: str, real: dict[str, dict], out_dir: Path) -> list[Figure]:
+    """Per (data, arch): a box per method over its seeds with every seed as a dot."""
+    figures = []
+    colors = method_colors(runs["method"].dropna())
+    rng = np.random.default_rng(0)
+    for data, arch, group in _groups(runs):
+        methods = list(dict.fromkeys(group["method"]))
+        ok = group[group["status"] == "ok"]
+        values = [ok.loc[ok["method"] == m, metric].dropna().to_numpy(float) for m in methods]
+        if not any(len(v) for v in values):
+            continue
+        fig, ax = plt.subplots(figsize=(1.3 * len(methods) + 2.5, 3.6))
+        ax.boxplot([v if len(v) else [np.nan] for v in values], widths=0.5, showfliers=False,
+                   medianprops={"color": "black"})
+        for i, (m, v) in enumerate(zip(methods, values), start=1):
+            ax.scatter(i + rng.uniform(-0.12, 0.12, len(v)), v, color=colors[m], s=22, zorder=3,
+                       edgecolor="black", linewidth=0.4)
+        labels = []
+        for m in methods:
+            n_div = int(((group["method"] == m) & (group["status"] == "diverged")).sum())
+            labels.append(f"{m}\n({n_div} diverged)" if n_div else m)
+        ax.set_xticks(range(1, len(methods) + 1), labels, rotation=20, ha="right")
+        floor = real.get(data, {}).get(metric)
+        if floor is not None and np.isfinite(floor):
+            ax.axhline(floor, color="gray", ls="--", lw=1, label=REAL)
+            ax.legend(loc="best", fontsize=8)
+        ax.set_ylabel(metric_label(metric))
+        title = f"{metric_label(metric)} by method: {data} / {arch}"
+        ax.set_title(title, fontsize=10)
+        figures.append(_save(fig, out_dir, f"metric_{safe(metric)}_{safe(data)}_{safe(arch)}", "metric_by_method", title))
+    return figures
+
+
+def curves(runs: pd.DataFrame, run_root: Path, metrics: list[str], out_dir: Path) -> list[Figure]:
+    """Per (data, arch, metric in curve.csv): mean over seeds with a min-max band, vs step and vs seconds."""
+    figures = []
+    colors = method_colors(runs["method"].dropna())
+    for data, arch, group in _groups(runs):
+        per_method = _read_per_run(run_root, group, "curve.csv")
+        for metric in metrics:
+            usable = {m: fs for m, fs in per_method.items() if metric in fs[0].columns}
+            if not usable:
+                continue
+            fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
+            for m, frames in usable.items():
+                _plot_band(axes[0], frames, "step", metric, colors[m], m)
+                if "seconds" in frames[0].columns:
+                    _plot_band(axes[1], frames, "seconds", metric, colors[m], m)
+            axes[0].set_xlabel("generator step")
+            axes[1].set_xlabel("seconds")
+            axes[0].set_ylabel(metric_label(metric))
+            axes[0].legend(fontsize=8)
+            title = f"{metric_label(metric)} over training: {data} / {arch} (mean, band = seed min-max)"
+            fig.suptitle(title, fontsize=10)
+            figures.append(_save(fig, out_dir, f"curve_{safe(metric)}_{safe(data)}_{safe(arch)}", "curve", title))
+    return figures
+
+
+def losses(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
+    """Per (data, arch): critic loss, generator loss and D(real) - D(fake) gap from train.csv."""
+    figures = []
+    colors = method_colors(runs["method"].dropna())
+    panels = [("loss_d", "critic loss"), ("loss_g", "generator loss"), ("gap", "D(real) - D(fake)")]
+    for data, arch, group in _groups(runs):
+        per_method = _read_per_run(run_root, group, "train.csv")
+        if not per_method:
+            continue
+        fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+        for ax, (column, label) in zip(axes, panels):
+            for m, frames in per_method.items():
+                if column in frames[0].columns:
+                    _plot_band(ax, frames, "step", column, colors[m], m)
+            ax.set_title(label, fontsize=10)
+            ax.set_xlabel("generator step")
+        axes[0].legend(fontsize=8)
+        title = f"Losses and critic gap: {data} / {arch}"
+        fig.suptitle(title, fontsize=10)
+        figures.append(_save(fig, out_dir, f"losses_{safe(data)}_{safe(arch)}", "losses", title))
+    return figures
+
+
+def _last_step(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat([f[f["step"] == f["step"].max()] for f in frames], ignore_index=True)
+
+
+def grad_norms(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
+    """Per (data, arch): gradient norm at each critic layer's output (last step), output -> input, log y."""
+    figures = []
+    colors = method_colors(runs["method"].dropna())
+    for data, arch, group in _groups(runs):
+        per_method = _read_per_run(run_root, group, "diagnostics/layers.csv")
+        if not per_method:
+            continue
+        fig, ax = plt.subplots(figsize=(6.5, 4))
+        for m, frames in per_method.items():
+            last = _last_step(frames)
+            last = last[last["grad_output_norm"] > 0]
+            if last.empty:
+                continue
+            top = last["layer_index"].max()
+            stats = (last.assign(depth=top - last["layer_index"], logv=np.log10(last["grad_output_norm"]))
+                     .groupby("depth")["logv"].agg(["mean", "min", "max"]).reset_index())
+            ax.plot(stats["depth"], 10 ** stats["mean"], marker="o", ms=3, color=colors[m], label=m)
+            if len(frames) > 1:
+                ax.fill_between(stats["depth"], 10 ** stats["min"], 10 ** stats["max"], color=colors[m], alpha=0.2, lw=0)
+        ax.set_yscale("log")
+        ax.set_xlabel("critic layer, from output (0) to input")
+        ax.set_ylabel("gradient norm at layer output")
+        ax.legend(fontsize=8)
+        title = f"Gradient norm per layer at the last step: {data} / {arch}"
+        ax.set_title(title, fontsize=10)
+        figures.append(_save(fig, out_dir, f"grad_norms_{safe(data)}_{safe(arch)}", "grad_norms", title))
+    return figures
+
+
+def weights(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
+    """Per (data, arch): the critic's weight histogram at the last step of each method's first seed."""
+    figures = []
+    colors = method_colors(runs["method"].dropna())
+    for data, arch, group in _groups(runs):
+        per_method = _read_per_run(run_root, group, "diagnostics/weights.csv")
+        if not per_method:
+            continue
+        fig, axes = plt.subplots(1, len(per_method), figsize=(3.3 * len(per_method), 3), squeeze=False)
+        for ax, (m, frames) in zip(axes[0], per_method.items()):
+            first = frames[0]
+            hist = first[first["step"] == first["step"].max()]
+            width = hist["bin_right"] - hist["bin_left"]
+            ax.bar(hist["bin_left"], hist["count"] / hist["count"].sum(), width=width, align="edge",
+                   color=colors[m], edgecolor="none")
+            ax.set_title(f"{m} (seed {int(first['seed'].iloc[0])}, step {int(hist['step'].iloc[0])})", fontsize=9)
+            ax.set_xlabel("critic weight")
+        axes[0][0].set_ylabel("fraction of weights")
+        title = f"Critic weight distribution: {data} / {arch}"
+        fig.suptitle(title, fontsize=10)
+        figures.append(_save(fig, out_dir, f"weights_{safe(data)}_{safe(arch)}", "weights", title))
+    return figures
+
+
+def sigmas(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
+    """Per (data, arch): exact spectral norm of every critic layer over training, one panel per method."""
+    figures = []
+    for data, arch, group in _groups(runs):
+        per_method = {m: fs for m, fs in _read_per_run(run_root, group, "diagnostics/layers.csv").items()
+                      if "sigma_exact" in fs[0].columns and pd.concat(fs)["sigma_exact"].notna().any()}
+        if not per_method:
+            continue
+        fig, axes = plt.subplots(1, len(per_method), figsize=(3.5 * len(per_method), 3.2), squeeze=False, sharey=True)
+        for ax, (m, frames) in zip(axes[0], per_method.items()):
+            both = pd.concat(frames, ignore_index=True)
+            mean = both.groupby(["layer_index", "step"])["sigma_exact"].mean().reset_index()
+            n_layers = max(int(mean["layer_index"].max()) + 1, 1)
+            cmap = plt.get_cmap("viridis")
+            for index, layer in mean.groupby("layer_index"):
+                ax.plot(layer["step"], layer["sigma_exact"], color=cmap(index / max(n_layers - 1, 1)), lw=1)
+            ax.axhline(1.0, color="gray", ls=":", lw=1)
+            ax.set_yscale("log")
+            ax.set_title(m, fontsize=9)
+            ax.set_xlabel("generator step")
+        axes[0][0].set_ylabel("sigma (exact), colour: input -> output")
+        title = f"Spectral norm per critic layer over training: {data} / {arch}"
+        fig.suptitle(title, fontsize=10)
+        figures.append(_save(fig, out_dir, f"sigmas_{safe(data)}_{safe(arch)}", "sigmas", title))
+    return figures
+
+
+def sample_grids(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
+    """Copy each (data, arch, method)'s first seed's samples.png into the report."""
+    figures = []
+    present = runs[runs["status"] != "missing"].sort_values("seed", kind="stable")
+    for (data, arch, method), group in present.groupby(["data", "arch", "method"], sort=False):
+        for seed in group["seed"]:
+            source = run_dir(run_root, data, arch, method, seed) / "samples.png"
+            if source.is_file():
+                target = Path(out_dir) / f"samples_{safe(data)}_{safe(arch)}_{safe(method)}.png"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{target.name}.tmp")
+                shutil.copyfile(source, tmp)
+                os.replace(tmp, target)
+                figures.append(Figure("samples", f"{method}: {data} / {arch}, seed {int(seed)}", target))
+                break
+    return figures
+
+
+def all_figures(runs: pd.DataFrame, run_root: Path, metrics: list[str], real: dict[str, dict],
+                out_dir: Path) -> list[Figure]:
+    """Every figure kind in KINDS order; absent inputs skip their figure."""
+    out_dir = Path(out_dir)
+    made = [f for m in metrics for f in metric_by_method(runs, m, real, out_dir)]
+    made += curves(runs, run_root, metrics, out_dir)
+    made += losses(runs, run_root, out_dir)
+    made += grad_norms(runs, run_root, out_dir)
+    made += weights(runs, run_root, out_dir)
+    made += sigmas(runs, run_root, out_dir)
+    made += sample_grids(runs, run_root, out_dir)
+    for kind in KINDS:
+        if not any(f.kind == kind for f in made):
+            log.info("no %s figure: its inputs are absent", kind)
+    return made

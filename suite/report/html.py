@@ -1,0 +1,80 @@
+"""index.html: one static page, inline CSS, relative links only (no server, no external assets)."""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from suite.report.figures import Figure
+from suite.report.tables import Table, to_html
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1250px; color: #222; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; } h3 { margin-bottom: .3em; }
+nav a { margin-right: 1em; }
+table.report-table, table.kv { border-collapse: collapse; margin: .5em 0 1em; font-size: .88em; }
+table.report-table caption { text-align: left; font-weight: bold; padding: .3em 0; }
+table.report-table th, table.report-table td, table.kv th, table.kv td { padding: .2em .6em; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
+table.report-table thead th { border-bottom: 2px solid #444; }
+tr.group-start td { border-top: 2px solid #999; }
+tr.real td { color: #555; font-style: italic; background: #f6f6f6; }
+.note { font-size: .85em; color: #555; margin-top: -.5em; }
+.downloads { font-size: .85em; }
+figure { display: inline-block; margin: .5em 1em 1em 0; vertical-align: top; }
+figure img { max-width: 100%; border: 1px solid #ddd; }
+figure.sample img { width: 260px; image-rendering: pixelated; }
+figcaption { font-size: .85em; color: #444; max-width: 900px; }
+pre { background: #f5f5f5; padding: .8em; overflow-x: auto; font-size: .85em; }
+"""
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str
+    heading: str
+    body: str  # HTML
+
+
+def rel(path: Path, start: Path) -> str:
+    """A relative URL from the page's folder to `path` (forward slashes)."""
+    return Path(os.path.relpath(Path(path), Path(start))).as_posix()
+
+
+def table_block(table: Table, files: dict[str, Path], out_dir: Path) -> str:
+    links = " · ".join(f'<a href="{html.escape(rel(p, out_dir))}">{ext.upper()}</a>'
+                       for ext, p in files.items() if ext != "html")
+    return f'{to_html(table)}<p class="downloads">Download: {links}</p>\n'
+
+
+def figure_block(figure: Figure, out_dir: Path) -> str:
+    img = f'<img src="{html.escape(rel(figure.png, out_dir))}" alt="{html.escape(figure.title)}">'
+    if figure.pdf is not None:
+        img = f'<a href="{html.escape(rel(figure.pdf, out_dir))}">{img}</a>'
+    css = ' class="sample"' if figure.kind == "samples" else ""
+    pdf = " (click for PDF)" if figure.pdf is not None else ""
+    return f"<figure{css}>{img}<figcaption>{html.escape(figure.title)}{pdf}</figcaption></figure>\n"
+
+
+def kv_table(mapping: dict) -> str:
+    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in mapping.items())
+    return f'<table class="kv">{rows}</table>\n' if rows else "<p>none</p>\n"
+
+
+def item_list(items: list[str], empty: str = "none") -> str:
+    if not items:
+        return f"<p>{html.escape(empty)}</p>\n"
+    return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>\n"
+
+
+def preformatted(text: str) -> str:
+    return f"<pre>{html.escape(text)}</pre>\n"
+
+
+def render_page(title: str, sections: list[Section]) -> str:
+    nav = " ".join(f'<a href="#{s.anchor}">{html.escape(s.heading)}</a>' for s in sections)
+    body = "".join(f'<section id="{s.anchor}"><h2>{html.escape(s.heading)}</h2>\n{s.body}</section>\n' for s in sections)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head>\n"
+            f"<body><h1>{html.escape(title)}</h1><nav>{nav}</nav>\n{body}</body></html>\n")

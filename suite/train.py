@@ -227,6 +227,10 @@ class Trainer:
         return samples
 
     def fit(self) -> dict:
+        with _SignalGuard() as guard:
+            return self._fit(guard)
+
+    def _fit(self, guard: _SignalGuard) -> dict:
         cfg = self.train_cfg
         self.out_dir.mkdir(parents=True, exist_ok=True)
         ctx = self._build()
@@ -234,9 +238,10 @@ class Trainer:
         resume_step = step if step > 0 else None
         train_log = io.CsvLog(self.out_dir / "train.csv", TRAIN_COLUMNS, keep_until_step=resume_step)
         curve_log = None
-        recorder = self.diagnostics_factory(ctx, self, resume_step) if self.diagnostics_factory else None
+        wants_diagnostics = self.diagnostics_factory is not None and cfg["diagnostics_every"] > 0
+        recorder = self.diagnostics_factory(ctx, self, resume_step) if wants_diagnostics else None
         total = cfg["iterations"]
-        with _SignalGuard() as guard, tqdm(total=total, initial=step, desc=self.run.run_id, leave=False) as bar:
+        with tqdm(total=total, initial=step, desc=self.run.run_id, leave=False) as bar:
             while step < total and status["status"] == "ok":
                 started = time.perf_counter()
                 for _ in range(self.spec.n_dis):
@@ -259,7 +264,7 @@ class Trainer:
                         curve_log = io.CsvLog(self.out_dir / "curve.csv", ["step", "seconds", *metrics],
                                               keep_until_step=resume_step)
                     curve_log.append({"step": step, "seconds": round(seconds, 4), **metrics})
-                if status["status"] == "ok" and recorder and cfg["diagnostics_every"] and step % cfg["diagnostics_every"] == 0:
+                if status["status"] == "ok" and recorder and step % cfg["diagnostics_every"] == 0:
                     recorder(step)
                 if step % cfg["checkpoint_every"] == 0 or step == total or status["status"] != "ok" or guard.received:
                     self._checkpoint(ctx, step, seconds, status)

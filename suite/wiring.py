@@ -50,7 +50,7 @@ def domain_curve(run: RunSpec, classifier: Path, reference: Path):
 
 def diagnostics_factory(ctx, trainer, resume_step: int | None):
     """A `record(step)` closure over a DiagnosticsRecorder with the run's fixed probe batch."""
-    from suite.diagnostics import DiagnosticsRecorder
+    from suite.diagnostics.recorder import DiagnosticsRecorder
 
     def probe_fake() -> torch.Tensor:
         was_training = ctx.generator.training

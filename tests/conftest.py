@@ -1,0 +1,44 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+torch.set_num_threads(2)
+
+
+def toy_study(experiment="toy-test", methods=("wgan-gp",), seeds=(0,), iterations=30, **train):
+    """A tiny 2-d study (MLP on 8 gaussians) that trains in seconds."""
+    return {
+        "experiment": experiment,
+        "archs": {"mlp-small": {"family": "mlp", "depth": 3, "width": 32}},
+        "train": {"iterations": iterations, "batch_size": 64, "log_every": 1, "checkpoint_every": 5,
+                  "eval_every": 0, "diagnostics_every": 5, **train},
+        "evaluate": {"inception": False, "domain": False},
+        "grids": [{"data": ["toy-8gaussians"], "archs": ["mlp-small"], "methods": list(methods),
+                   "seeds": list(seeds)}],
+    }
+
+
+@pytest.fixture
+def write_study(tmp_path):
+    def write(config: dict, name: str = "study.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(config))
+        return path
+
+    return write
+
+
+def run_cli(*args, cwd=REPO, check=True, **kwargs):
+    """Run `python -m suite ...` as a user would; returns the CompletedProcess."""
+    result = subprocess.run([sys.executable, "-m", "suite", *map(str, args)], cwd=cwd,
+                            capture_output=True, text=True, **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError(f"suite {' '.join(map(str, args))} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return result

@@ -1,0 +1,103 @@
+"""Real training runs on a tiny toy study: determinism, resume after SIGKILL, divergence, signals."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import torch
+
+from conftest import REPO, run_cli, toy_study
+
+RUN = "toy-8gaussians/mlp-small/wgan-gp/seed0"
+
+
+def train(study, out, *extra):
+    return run_cli("train", "--study", study, "--run", RUN, "--out", out, "--threads", "1", *extra)
+
+
+def losses(run_dir):
+    return pd.read_csv(run_dir / "train.csv").drop(columns=["seconds"])
+
+
+def weights(run_dir):
+    return torch.load(run_dir / "generator.pt", weights_only=False)["generator"]
+
+
+def assert_same_weights(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+def test_same_seed_is_bit_identical_and_other_seed_differs(tmp_path, write_study):
+    study = write_study(toy_study(seeds=(0, 1)))
+    train(study, tmp_path / "a")
+    train(study, tmp_path / "b")
+    run_cli("train", "--study", study, "--run", RUN.replace("seed0", "seed1"), "--out", tmp_path / "c")
+    pd.testing.assert_frame_equal(losses(tmp_path / "a"), losses(tmp_path / "b"))
+    assert_same_weights(weights(tmp_path / "a"), weights(tmp_path / "b"))
+    assert not losses(tmp_path / "a").equals(losses(tmp_path / "c"))
+    summary = json.loads((tmp_path / "a" / "train.json").read_text())
+    assert summary["status"] == "ok" and summary["steps"] == 30
+    assert summary["images_seen"] == 30 * 5 * 64  # n_dis 5 critic batches per generator step
+    diagnostics = pd.read_csv(tmp_path / "a" / "diagnostics" / "layers.csv")
+    assert sorted(diagnostics["step"].unique()) == [5, 10, 15, 20, 25, 30]
+
+
+def test_sigkill_then_rerun_resumes_to_the_same_numbers(tmp_path, write_study):
+    study = write_study(toy_study(iterations=400, checkpoint_every=20))
+    train(study, tmp_path / "whole")
+    killed = tmp_path / "killed"
+    process = subprocess.Popen([sys.executable, "-m", "suite", "train", "--study", str(study), "--run", RUN,
+                                "--out", str(killed), "--threads", "1"], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoint = killed / "checkpoint.pt"
+    deadline = time.time() + 120
+    while time.time() < deadline and not checkpoint.exists():
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (killed / "train.json").exists(), "the run finished before it could be killed"
+    step_at_kill = torch.load(checkpoint, weights_only=False)["step"]
+    assert 0 < step_at_kill < 400
+    assert not list(killed.glob(".*.tmp")), "a temp file survived the kill"
+    train(study, killed)
+    pd.testing.assert_frame_equal(losses(tmp_path / "whole"), losses(killed))
+    assert_same_weights(weights(tmp_path / "whole"), weights(killed))
+    for name in ("layers.csv", "weights.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "whole" / "diagnostics" / name),
+                                      pd.read_csv(killed / "diagnostics" / name))
+
+
+def test_sigterm_writes_a_checkpoint_and_exits_nonzero(tmp_path, write_study):
+    study = write_study(toy_study(iterations=100_000, checkpoint_every=100_000))
+    out = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "suite", "train", "--study", str(study), "--run", RUN,
+                                "--out", str(out), "--threads", "1"], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out / "train.csv").exists():
+        time.sleep(0.05)
+    while time.time() < deadline and len((out / "train.csv").read_text().splitlines()) < 3:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert "checkpoint written" in stderr
+    assert torch.load(out / "checkpoint.pt", weights_only=False)["step"] > 0
+
+
+def test_huge_learning_rate_diverges_cleanly(tmp_path, write_study):
+    config = toy_study(iterations=200)
+    config["methods"] = {"wgan-gp": {"preset": "wgan-gp", "lr_d": 1e6, "lr_g": 1e6, "gp_lambda": 0.0}}
+    study = write_study(config)
+    train(study, tmp_path / "run")
+    summary = json.loads((tmp_path / "run" / "train.json").read_text())
+    assert summary["status"] == "diverged"
+    assert 1 <= summary["diverged_at_step"] <= 200
+    assert summary["steps"] == summary["diverged_at_step"]
+    assert (tmp_path / "run" / "generator.pt").exists()

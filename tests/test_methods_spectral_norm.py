@@ -82,6 +82,7 @@ def test_agrees_with_torch_parametrization_after_convergence(kind):
         ref.weight.copy_(ours.weight_orig)
         ref.bias.copy_(ours.bias)
     ref = nn.utils.parametrizations.spectral_norm(ref)
+    x = x[:1]
     with torch.no_grad():
         for _ in range(200):
             out, expected = ours(x), ref(x)

@@ -10,7 +10,7 @@ configfile: "configs/default.yaml"
 
 
 include: "workflows/rules/common.smk"
-include: "workflows/rules/reference.smk"
+include: "workflows/rules/data.smk"
 include: "workflows/rules/train.smk"
 include: "workflows/rules/evaluate.smk"
 include: "workflows/rules/report.smk"

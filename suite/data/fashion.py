@@ -53,15 +53,22 @@ def _roots(root: Path | None) -> list[Path]:
     return [root] if root is not None else [DEBIAN_ROOT, Path("data")]
 
 
-def load_fashion32(split: str, root: Path | None = None) -> ImageData:
-    """Images uint8 [N, 1, 32, 32] zero-padded by 2 pixels per side, labels int64 [N]."""
+def locate_fashion(split: str, root: Path | None = None) -> tuple[Path, Path] | None:
+    """(images, labels) IDX paths of a split, or None when no candidate folder has them."""
     image_stem, label_stem = FILES[split]
     for directory in _roots(root):
         images_path, labels_path = _find(directory, image_stem), _find(directory, label_stem)
         if images_path and labels_path:
-            break
-    else:
+            return images_path, labels_path
+    return None
+
+
+def load_fashion32(split: str, root: Path | None = None) -> ImageData:
+    """Images uint8 [N, 1, 32, 32] zero-padded by 2 pixels per side, labels int64 [N]."""
+    located = locate_fashion(split, root)
+    if located is None:
         raise DataMissingError(HOW_TO_GET)
+    images_path, labels_path = located
     log.info("reading Fashion-MNIST %s from %s", split, images_path.parent)
     images = torch.from_numpy(read_idx(images_path).copy())
     labels = torch.from_numpy(read_idx(labels_path).astype(np.int64))

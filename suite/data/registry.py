@@ -69,6 +69,22 @@ def _dataset(name: str) -> DataSet:
     return DATASETS[name]
 
 
+def is_available(name: str, root: str | Path | None = None) -> bool:
+    """Whether every split of the data set is on disk (toy sets always are: they are generated)."""
+    dataset = _dataset(name)
+    root = Path(root) if root is not None else None
+    if name == "fashion32":
+        from suite.data.fashion import locate_fashion
+
+        return all(locate_fashion(split, root) for split in SPLITS)
+    if name == "cifar10":
+        from suite.data.cifar import BATCHES, FOLDER
+
+        folder = (root or Path("data")) / FOLDER
+        return all((folder / batch).is_file() for split in SPLITS for batch in BATCHES[split])
+    return dataset.kind == "toy"
+
+
 def data_shape(name: str) -> tuple[int, ...]:
     """Shape of one example: (C, 32, 32) for images, (2,) for toy sets."""
     return _dataset(name).shape

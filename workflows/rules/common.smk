@@ -63,3 +63,12 @@ def reference_stats(data, split, extractor, n):
     """extractor: "inception" or "domain" (keyed by the classifier's settings)."""
     key = "inception" if extractor == "inception" else f"domain-{DOMAIN_KEY}"
     return f"{CACHE}/reference/{data}/{split}-{key}-n{n}.npz"
+
+
+def data_inputs(data):
+    """The fetch marker when an image data set is not on disk yet (none for installed or generated sets)."""
+    from suite.data import is_available
+
+    if is_available(data, STUDY.config["data_root"]):
+        return []
+    return [f"{STUDY.config['data_root'] or 'data'}/.{data}.fetched"]

@@ -22,6 +22,7 @@ rule train_run:
     input:
         unpack(curve_inputs),
         study=STUDY_FILE,
+        data=lambda w: data_inputs(w.data),
     output:
         summary=f"{RUN_DIR}/train.json",
         generator=f"{RUN_DIR}/generator.pt",

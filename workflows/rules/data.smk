@@ -14,6 +14,8 @@ rule convert_inception_weights:
 
 
 rule train_domain_classifier:
+    input:
+        data=lambda w: data_inputs(w.data),
     output:
         classifier=f"{CACHE}/domain/{{data}}/classifier-{DOMAIN_KEY}.pt",
     log:
@@ -36,6 +38,7 @@ rule compute_reference_stats:
     input:
         weights=lambda w: inception_weights() if w.extractor == "inception" else [],
         classifier=lambda w: domain_classifier(w.data) if w.extractor != "inception" else [],
+        data=lambda w: data_inputs(w.data),
     output:
         stats=f"{CACHE}/reference/{{data}}/{{split}}-{{extractor}}-n{{n}}.npz",
     log:
@@ -53,3 +56,15 @@ rule compute_reference_stats:
         "--extractor {params.extractor} --n {wildcards.n} --threads {threads} "
         "--inception-weights '{input.weights}' --domain-classifier '{input.classifier}' "
         "--out {output.stats} 2> {log}"
+
+
+rule fetch_data:
+    """Download a data set with torchvision when it is not installed (needs network access)."""
+    output:
+        marker="{root}/.{data}.fetched",
+    wildcard_constraints:
+        data="fashion32|cifar10",
+    resources:
+        runtime=30,
+    shell:
+        "python -m suite fetch-data {wildcards.data} --root {wildcards.root} && touch {output.marker}"

@@ -1,6 +1,7 @@
 """Reading the recorded diagnostics back: numbers the report and the tests use."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ def read_layers(layers_csv: Path) -> pd.DataFrame:
     For a spectrally normalized layer that is sigma_exact / sigma_estimate (the layer
     computes with weight_orig / sigma_estimate); for a plain layer, sigma_exact.
     """
-    frame = pd.read_csv(layers_csv)
+    frame = pd.read_csv(layers_csv, dtype={"layer": str, "kind": str})
     estimate = frame["sigma_estimate"]
     frame["sigma_effective"] = np.where(estimate.notna(), frame["sigma_exact"] / estimate,
                                         frame["sigma_exact"])
@@ -37,4 +38,6 @@ def gradient_norm_ratio(layers_csv: Path, step: int | None = None) -> float:
     at_step = at_step.sort_values("layer_index")
     first = float(at_step["grad_output_norm"].iloc[0])
     last = float(at_step["grad_output_norm"].iloc[-1])
-    return float(np.divide(last, first)) if first != 0 else (np.inf if last else np.nan)
+    if first == 0:
+        return math.inf if last > 0 else math.nan
+    return last / first

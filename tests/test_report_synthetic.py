@@ -41,12 +41,13 @@ def metric_values(arch: str, method: str, seed: int) -> dict:
 def _write_csvs(run: Path, arch: str, method: str, seed: int) -> None:
     steps = np.arange(0, 101, 10)
     rng = np.random.default_rng(seed + 7)
+    k = METHODS.index(method)
     d_real, d_fake = 1.0 + 0.01 * steps, -0.5 - 0.005 * steps + rng.normal(0, 0.05, steps.size)
-    pd.DataFrame({"step": steps, "seconds": 0.5 * steps, "loss_d": -(d_real - d_fake), "loss_g": -d_fake,
+    pd.DataFrame({"step": steps, "seconds": 0.5 * steps, "loss_d": -(d_real - d_fake) + k, "loss_g": -d_fake - k,
                   "penalty": 0.1, "d_real": d_real, "d_fake": d_fake, "gap": d_real - d_fake}
                  ).to_csv(run / "train.csv", index=False)
-    pd.DataFrame({"step": steps, "seconds": 0.5 * steps, "domain_fid": 50 / (1 + steps) + rng.uniform(0, 1, steps.size),
-                  "domain_is": 1 + steps / 30}).to_csv(run / "curve.csv", index=False)
+    pd.DataFrame({"step": steps, "seconds": 0.5 * steps, "domain_fid": 50 / (1 + steps) + k + rng.uniform(0, 1, steps.size),
+                  "domain_is": 1 + steps / (30 + 10 * k)}).to_csv(run / "curve.csv", index=False)
     if arch == NO_DIAGNOSTICS_ARCH:
         return
     diag = run / "diagnostics"

@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter  # noqa: E402
 
 from suite.report.tables import REAL, metric_label  # noqa: E402
 
@@ -58,7 +59,7 @@ def _save(fig, out_dir: Path, stem: str, kind: str, title: str) -> Figure:
         fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{stem}.", suffix=f".{ext}")
         os.close(fd)
         try:
-            fig.savefig(tmp, format=ext, dpi=DPI, bbox_inches="tight")
+            fig.savefig(tmp, format=ext, dpi=DPI)
             os.replace(tmp, final)
         finally:
             Path(tmp).unlink(missing_ok=True)
@@ -111,7 +112,7 @@ def metric_by_method(runs: pd.DataFrame, metric: str, real: dict[str, dict], out
         values = [ok.loc[ok["method"] == m, metric].dropna().to_numpy(float) for m in methods]
         if not any(len(v) for v in values):
             continue
-        fig, ax = plt.subplots(figsize=(1.3 * len(methods) + 2.5, 3.6))
+        fig, ax = plt.subplots(figsize=(1.3 * len(methods) + 2.5, 3.6), layout="constrained")
         ax.boxplot([v if len(v) else [np.nan] for v in values], widths=0.5, showfliers=False,
                    medianprops={"color": "black"})
         for i, (m, v) in enumerate(zip(methods, values), start=1):
@@ -143,7 +144,7 @@ def curves(runs: pd.DataFrame, run_root: Path, metrics: list[str], out_dir: Path
             usable = {m: fs for m, fs in per_method.items() if metric in fs[0].columns}
             if not usable:
                 continue
-            fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
+            fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True, layout="constrained")
             for m, frames in usable.items():
                 _plot_band(axes[0], frames, "step", metric, colors[m], m)
                 if "seconds" in frames[0].columns:
@@ -167,7 +168,7 @@ def losses(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
         per_method = _read_per_run(run_root, group, "train.csv")
         if not per_method:
             continue
-        fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+        fig, axes = plt.subplots(1, 3, figsize=(13, 3.4), layout="constrained")
         for ax, (column, label) in zip(axes, panels):
             for m, frames in per_method.items():
                 if column in frames[0].columns:
@@ -193,7 +194,7 @@ def grad_norms(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure
         per_method = _read_per_run(run_root, group, "diagnostics/layers.csv")
         if not per_method:
             continue
-        fig, ax = plt.subplots(figsize=(6.5, 4))
+        fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
         for m, frames in per_method.items():
             last = _last_step(frames)
             last = last[last["grad_output_norm"] > 0]
@@ -206,6 +207,7 @@ def grad_norms(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure
             if len(frames) > 1:
                 ax.fill_between(stats["depth"], 10 ** stats["min"], 10 ** stats["max"], color=colors[m], alpha=0.2, lw=0)
         ax.set_yscale("log")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("critic layer, from output (0) to input")
         ax.set_ylabel("gradient norm at layer output")
         ax.legend(fontsize=8)
@@ -223,7 +225,8 @@ def weights(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
         per_method = _read_per_run(run_root, group, "diagnostics/weights.csv")
         if not per_method:
             continue
-        fig, axes = plt.subplots(1, len(per_method), figsize=(3.3 * len(per_method), 3), squeeze=False)
+        fig, axes = plt.subplots(1, len(per_method), figsize=(3.3 * len(per_method), 3), squeeze=False,
+                                 layout="constrained")
         for ax, (m, frames) in zip(axes[0], per_method.items()):
             first = frames[0]
             hist = first[first["step"] == first["step"].max()]
@@ -247,7 +250,8 @@ def sigmas(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
                       if "sigma_exact" in fs[0].columns and pd.concat(fs)["sigma_exact"].notna().any()}
         if not per_method:
             continue
-        fig, axes = plt.subplots(1, len(per_method), figsize=(3.5 * len(per_method), 3.2), squeeze=False, sharey=True)
+        fig, axes = plt.subplots(1, len(per_method), figsize=(3.5 * len(per_method), 3.2), squeeze=False,
+                                 sharey=True, layout="constrained")
         for ax, (m, frames) in zip(axes[0], per_method.items()):
             both = pd.concat(frames, ignore_index=True)
             mean = both.groupby(["layer_index", "step"])["sigma_exact"].mean().reset_index()
@@ -257,6 +261,8 @@ def sigmas(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
                 ax.plot(layer["step"], layer["sigma_exact"], color=cmap(index / max(n_layers - 1, 1)), lw=1)
             ax.axhline(1.0, color="gray", ls=":", lw=1)
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(ScalarFormatter())
+            ax.yaxis.set_minor_formatter(NullFormatter())
             ax.set_title(m, fontsize=9)
             ax.set_xlabel("generator step")
         axes[0][0].set_ylabel("sigma (exact), colour: input -> output")

@@ -11,7 +11,7 @@ from suite.report.figures import Figure
 from suite.report.tables import Table, to_html
 
 CSS = """
-body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1250px; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 1.5em auto; padding: 0 1em; max-width: 1250px; color: #222; }
 h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; } h3 { margin-bottom: .3em; }
 nav a { margin-right: 1em; }
 table.report-table, table.kv { border-collapse: collapse; margin: .5em 0 1em; font-size: .88em; }
@@ -24,7 +24,8 @@ tr.real td { color: #555; font-style: italic; background: #f6f6f6; }
 .downloads { font-size: .85em; }
 figure { display: inline-block; margin: .5em 1em 1em 0; vertical-align: top; }
 figure img { max-width: 100%; border: 1px solid #ddd; }
-figure.sample img { width: 260px; image-rendering: pixelated; }
+figure.metric_by_method { max-width: 32%; } figure.grad_norms { max-width: 49%; }
+figure.samples img { width: 260px; image-rendering: pixelated; }
 figcaption { font-size: .85em; color: #444; max-width: 900px; }
 pre { background: #f5f5f5; padding: .8em; overflow-x: auto; font-size: .85em; }
 """
@@ -52,7 +53,7 @@ def figure_block(figure: Figure, out_dir: Path) -> str:
     img = f'<img src="{html.escape(rel(figure.png, out_dir))}" alt="{html.escape(figure.title)}">'
     if figure.pdf is not None:
         img = f'<a href="{html.escape(rel(figure.pdf, out_dir))}">{img}</a>'
-    css = ' class="sample"' if figure.kind == "samples" else ""
+    css = f' class="{figure.kind}"'
     pdf = " (click for PDF)" if figure.pdf is not None else ""
     return f"<figure{css}>{img}<figcaption>{html.escape(figure.title)}{pdf}</figcaption></figure>\n"
 

@@ -79,6 +79,8 @@ def _pm_parts(cell: PM) -> tuple[str, str | None]:
     if _isnan(cell.mean):
         return "n/a", None
     places = decimals(cell.mean)
+    if not _isnan(cell.std) and cell.std > 0:  # enough places to show the spread's first digit
+        places = min(max(places, 1 - math.floor(math.log10(abs(cell.std)))), 6)
     return fmt(cell.mean, places), (None if _isnan(cell.std) else fmt(cell.std, places))
 
 

@@ -82,6 +82,28 @@ def cmd_fetch_data(args) -> int:
     return 0
 
 
+def cmd_collect(args) -> int:
+    from suite.config import load_study
+    from suite.report import collect_runs
+
+    study = load_study(args.study)
+    run_dirs = [Path(path).parent for path in args.metrics] or [spec.directory() for spec in study.runs]
+    collect_runs(run_dirs, Path(args.out), missing_ok=args.missing_ok)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from suite.config import load_study
+    from suite.report import build_report
+
+    study = load_study(args.study)
+    real = {Path(path).parent.name: Path(path) for path in args.real_metrics}
+    index = build_report(Path(args.runs), Path("results") / study.experiment / "runs", Path(args.out_dir),
+                         study.config, real or None)
+    log.info("report written to %s", index)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m suite", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -99,6 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--domain-classifier", help="classifier for domain metrics over training")
     train.add_argument("--domain-ref", help="domain reference statistics (.npz)")
     train.set_defaults(handler=cmd_train)
+
+    collect = commands.add_parser("collect", help="gather every run's metrics.json into runs.csv")
+    collect.add_argument("--study", required=True)
+    collect.add_argument("--out", required=True, help="runs.csv path")
+    collect.add_argument("--missing-ok", action="store_true", help="list missing runs instead of failing")
+    collect.add_argument("metrics", nargs="*", help="metrics.json files (default: every run of the study)")
+    collect.set_defaults(handler=cmd_collect)
+
+    report = commands.add_parser("report", help="tables, figures and index.html from runs.csv")
+    report.add_argument("--study", required=True)
+    report.add_argument("--runs", required=True, help="runs.csv from `collect`")
+    report.add_argument("--out-dir", required=True)
+    report.add_argument("real_metrics", nargs="*", help="results/<exp>/reference/<data>/real_metrics.json files")
+    report.set_defaults(handler=cmd_report)
 
     describe = commands.add_parser("describe", help="parameter and layer counts of an arch")
     describe.add_argument("family")

@@ -51,7 +51,7 @@ DEFAULTS: dict[str, Any] = {
         "domain": True,
         "batch_size": 50,
     },
-    "domain_classifier": {"epochs": 3, "seed": 0},
+    "domain_classifier": {"epochs": 3, "seed": 0, "n_train": None},
     "report": {},
 }
 

@@ -16,7 +16,7 @@ STUDY_FILE = str(write_resolved_study(STUDY))
 CACHE = "results/cache"
 RUN_DIR = "results/{exp}/runs/{data}/{arch}/{method}/seed{seed}"
 DOMAIN = STUDY.config["domain_classifier"]
-DOMAIN_KEY = f"s{DOMAIN['seed']}-e{DOMAIN['epochs']}"
+DOMAIN_KEY = f"s{DOMAIN['seed']}-e{DOMAIN['epochs']}" + (f"-n{DOMAIN['n_train']}" if DOMAIN["n_train"] else "")
 
 
 wildcard_constraints:

@@ -25,13 +25,14 @@ rule train_domain_classifier:
     params:
         epochs=DOMAIN["epochs"],
         seed=DOMAIN["seed"],
+        n_train=f"--n-train {DOMAIN['n_train']}" if DOMAIN["n_train"] else "",
     threads: 2
     resources:
         mem_mb=3000,
         runtime=30,
     shell:
         "python -m suite train-classifier --data {wildcards.data} --epochs {params.epochs} "
-        "--seed {params.seed} --threads {threads} --out {output.classifier} 2> {log}"
+        "--seed {params.seed} {params.n_train} --threads {threads} --out {output.classifier} 2> {log}"
 
 
 rule compute_reference_stats:
@@ -44,7 +45,7 @@ rule compute_reference_stats:
     log:
         f"{CACHE}/reference/{{data}}/{{split}}-{{extractor}}-n{{n}}.log",
     wildcard_constraints:
-        extractor=r"inception|domain-s\d+-e\d+",
+        extractor=r"inception|domain-s\d+-e\d+(-n\d+)?",
     params:
         extractor=lambda w: w.extractor.split("-")[0],
     threads: 2

@@ -125,6 +125,8 @@ def test_defaults_and_config_errors(report):
     runs = report["table"]
     assert reference_method({"methods": ["sngan", "wgan-gp"]}, runs) == "sngan"
     assert reference_method({"methods": {"wgan-wc": {}}}, runs) == "wgan-wc"
+    grids = {"methods": {"custom": {"preset": "sngan"}}, "grids": [{"methods": ["wgan-wc", "sngan"]}]}
+    assert reference_method(grids, runs) == "wgan-wc"  # grid order; a method without runs is passed over
     assert reference_method({}, runs) == "wgan-gp"  # first method in the runs table
     assert reference_method({"report": {"reference_method": "sngan"}}, runs) == "sngan"
     assert report_metrics({}, runs) == ["fid", "kid_mean", "domain_fid", "domain_is"]  # IS is null everywhere

@@ -55,7 +55,8 @@ def _write_csvs(run: Path, arch: str, method: str, seed: int) -> None:
     factor = {"wgan-wc": 0.1, "wgan-gp": 1.0, "sngan": 1.0}[method]
     rows = [{"step": s, "layer_index": i, "layer": f"layers.{i}", "kind": "linear",
              "grad_output_norm": factor ** (N_LAYERS - 1 - i) * (1 + 0.1 * seed), "weight_grad_norm": 0.5,
-             "sigma_exact": 1.0 if method == "sngan" else 1 + s / 50 + i, "sigma_estimate": 1.0}
+             # raw-weight sigma grows; under SN the power-iteration estimate tracks it (in use: 1)
+             "sigma_exact": 1 + s / 50 + i, "sigma_estimate": (1 + s / 50 + i) if method == "sngan" else None}
             for s in (0, 50, 100) for i in range(N_LAYERS)]
     pd.DataFrame(rows).to_csv(diag / "layers.csv", index=False)
     edges = np.linspace(-0.05, 0.05, 11)

@@ -35,19 +35,18 @@ FIGURE_HEADINGS = {
 
 
 def reference_method(study: dict, runs: pd.DataFrame) -> str:
+    """report.reference_method, else the study's first method that has runs (grid order)."""
     chosen = (study.get("report") or {}).get("reference_method")
     if chosen:
         return chosen
+    candidates = [m for grid in study.get("grids") or [] for m in grid.get("methods") or []]
     declared = study.get("methods")
-    if isinstance(declared, dict) and declared:
-        return next(iter(declared))
-    if isinstance(declared, list) and declared:
-        first = declared[0]
-        if isinstance(first, str):
-            return first
-        if isinstance(first, dict) and len(first) == 1:
-            return next(iter(first))
-    return runs["method"].dropna().iloc[0]
+    if isinstance(declared, dict):
+        candidates += list(declared)
+    elif isinstance(declared, list):
+        candidates += [m if isinstance(m, str) else next(iter(m)) for m in declared if m]
+    present = list(dict.fromkeys(runs["method"].dropna()))
+    return next((m for m in candidates if m in present), present[0])
 
 
 def report_metrics(study: dict, runs: pd.DataFrame) -> list[str]:

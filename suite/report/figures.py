@@ -182,8 +182,22 @@ def losses(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
     return figures
 
 
-def _last_step(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat([f[f["step"] == f["step"].max()] for f in frames], ignore_index=True)
+def grad_profile(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per depth from the output (0 = the critic's last layer): geometric mean, min and max over seeds
+    of grad_output_norm at each seed's last recorded step (non-positive norms cannot go on a log axis)."""
+    last = pd.concat([f[f["step"] == f["step"].max()] for f in frames], ignore_index=True)
+    last = last[last["grad_output_norm"] > 0]
+    top = last.groupby("seed")["layer_index"].transform("max")
+    logs = np.log(last["grad_output_norm"]).groupby(top - last["layer_index"])
+    out = pd.DataFrame({"gmean": np.exp(logs.mean()), "min": np.exp(logs.min()), "max": np.exp(logs.max())})
+    return out.rename_axis("depth").reset_index()
+
+
+def sigma_in_use(layers: pd.DataFrame) -> pd.Series:
+    """Sigma of the weight each layer computes with: sigma_exact is that of the raw weight
+    (weight_orig under SN), so an SN layer's is sigma_exact / sigma_estimate (docs/internals.md)."""
+    estimate = layers["sigma_estimate"] if "sigma_estimate" in layers else pd.Series(np.nan, index=layers.index)
+    return layers["sigma_exact"].where(estimate.isna(), layers["sigma_exact"] / estimate)
 
 
 def grad_norms(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
@@ -196,16 +210,12 @@ def grad_norms(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure
             continue
         fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
         for m, frames in per_method.items():
-            last = _last_step(frames)
-            last = last[last["grad_output_norm"] > 0]
-            if last.empty:
+            stats = grad_profile(frames)
+            if stats.empty:
                 continue
-            top = last["layer_index"].max()
-            stats = (last.assign(depth=top - last["layer_index"], logv=np.log10(last["grad_output_norm"]))
-                     .groupby("depth")["logv"].agg(["mean", "min", "max"]).reset_index())
-            ax.plot(stats["depth"], 10 ** stats["mean"], marker="o", ms=3, color=colors[m], label=m)
+            ax.plot(stats["depth"], stats["gmean"], marker="o", ms=3, color=colors[m], label=m)
             if len(frames) > 1:
-                ax.fill_between(stats["depth"], 10 ** stats["min"], 10 ** stats["max"], color=colors[m], alpha=0.2, lw=0)
+                ax.fill_between(stats["depth"], stats["min"], stats["max"], color=colors[m], alpha=0.2, lw=0)
         ax.set_yscale("log")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("critic layer, from output (0) to input")
@@ -243,7 +253,7 @@ def weights(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
 
 
 def sigmas(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
-    """Per (data, arch): exact spectral norm of every critic layer over training, one panel per method."""
+    """Per (data, arch): spectral norm of every critic layer's weight in use over training, one panel per method."""
     figures = []
     for data, arch, group in _groups(runs):
         per_method = {m: fs for m, fs in _read_per_run(run_root, group, "diagnostics/layers.csv").items()
@@ -254,18 +264,19 @@ def sigmas(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
                                  sharey=True, layout="constrained")
         for ax, (m, frames) in zip(axes[0], per_method.items()):
             both = pd.concat(frames, ignore_index=True)
-            mean = both.groupby(["layer_index", "step"])["sigma_exact"].mean().reset_index()
+            both["sigma"] = sigma_in_use(both)
+            mean = both.groupby(["layer_index", "step"])["sigma"].mean().reset_index()
             n_layers = max(int(mean["layer_index"].max()) + 1, 1)
             cmap = plt.get_cmap("viridis")
             for index, layer in mean.groupby("layer_index"):
-                ax.plot(layer["step"], layer["sigma_exact"], color=cmap(index / max(n_layers - 1, 1)), lw=1)
+                ax.plot(layer["step"], layer["sigma"], color=cmap(index / max(n_layers - 1, 1)), lw=1)
             ax.axhline(1.0, color="gray", ls=":", lw=1)
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(ScalarFormatter())
             ax.yaxis.set_minor_formatter(NullFormatter())
             ax.set_title(m, fontsize=9)
             ax.set_xlabel("generator step")
-        axes[0][0].set_ylabel("sigma (exact), colour: input -> output")
+        axes[0][0].set_ylabel("sigma of the weight in use\n(colour: input -> output)")
         title = f"Spectral norm per critic layer over training: {data} / {arch}"
         fig.suptitle(title, fontsize=10)
         figures.append(_save(fig, out_dir, f"sigmas_{safe(data)}_{safe(arch)}", "sigmas", title))

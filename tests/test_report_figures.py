@@ -1,0 +1,53 @@
+"""The numbers behind the figures: seed bands, per-layer gradient profile, sigma in use."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from suite.report.figures import _band, grad_profile, metric_by_method, safe, sigma_in_use
+
+
+def _layers(seed: int, norms: list[float], steps=(0, 10)) -> pd.DataFrame:
+    rows = [{"step": s, "layer_index": i, "grad_output_norm": (v if s == max(steps) else 123.0), "seed": seed}
+            for s in steps for i, v in enumerate(norms)]
+    return pd.DataFrame(rows)
+
+
+def test_grad_profile_orders_output_to_input_at_last_step_geometric_mean():
+    # layer_index 0 is the input side: depth 0 must be the last layer (index 2)
+    frames = [_layers(0, [1e-4, 1e-2, 1.0]), _layers(1, [1e-2, 1e-1, 4.0])]
+    got = grad_profile(frames).set_index("depth")
+    assert got.index.tolist() == [0, 1, 2]
+    assert got.loc[0, "gmean"] == pytest.approx(2.0)  # sqrt(1 * 4); step-0 values (123) ignored
+    assert got.loc[2, "gmean"] == pytest.approx(1e-3)  # sqrt(1e-4 * 1e-2)
+    assert (got.loc[2, "min"], got.loc[2, "max"]) == pytest.approx((1e-4, 1e-2))
+
+
+def test_grad_profile_drops_non_positive_norms():
+    got = grad_profile([_layers(0, [0.0, 0.5, 2.0])])
+    assert got["depth"].tolist() == [0, 1] and got["gmean"].tolist() == pytest.approx([2.0, 0.5])
+
+
+def test_band_is_mean_min_max_over_seeds_per_step():
+    a = pd.DataFrame({"step": [0, 10, 20], "domain_fid": [9.0, 5.0, 3.0]})
+    b = pd.DataFrame({"step": [0, 10], "domain_fid": [7.0, 1.0]})  # a shorter (diverged) run
+    band = _band([a, b], "step", "domain_fid").set_index("step")
+    expected = pd.concat([a, b]).groupby("step")["domain_fid"].agg(["mean", "min", "max"])
+    pd.testing.assert_frame_equal(band, expected)
+    assert band.loc[20].tolist() == [3.0, 3.0, 3.0]
+
+
+def test_sigma_in_use_divides_by_the_estimate_only_under_sn():
+    layers = pd.DataFrame({"sigma_exact": [3.0, 2.5, 0.4], "sigma_estimate": [3.0, np.nan, 0.5]})
+    assert sigma_in_use(layers).tolist() == pytest.approx([1.0, 2.5, 0.8])
+    assert sigma_in_use(layers.drop(columns="sigma_estimate")).tolist() == [3.0, 2.5, 0.4]
+
+
+def test_metric_figure_skipped_when_no_values(tmp_path):
+    runs = pd.DataFrame({"data": ["toy"], "arch": ["mlp"], "method": ["wgan-gp"], "seed": [0], "status": ["ok"],
+                         "fid": [np.nan]})
+    assert metric_by_method(runs, "fid", {}, tmp_path) == []
+    assert not list(tmp_path.iterdir())
+    assert safe("wgan-wc c=0.1/x") == "wgan-wc-c-0.1-x"

@@ -18,6 +18,7 @@ table.report-table, table.kv { border-collapse: collapse; margin: .5em 0 1em; fo
 table.report-table caption { text-align: left; font-weight: bold; padding: .3em 0; }
 table.report-table th, table.report-table td, table.kv th, table.kv td { padding: .2em .6em; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
 table.report-table thead th { border-bottom: 2px solid #444; }
+table.report-table td { white-space: nowrap; } table.report-table td.wide { white-space: normal; min-width: 9em; }
 tr.group-start td { border-top: 2px solid #999; }
 tr.real td { color: #555; font-style: italic; background: #f6f6f6; }
 .note { font-size: .85em; color: #555; margin-top: -.5em; }

@@ -265,7 +265,8 @@ def to_html(table: Table) -> str:
         cells = []
         for j, c in enumerate(row):
             text = html.escape(_plain(c))
-            cells.append(f"<td><strong>{text}</strong></td>" if (i, j) in table.bold and text else f"<td>{text}</td>")
+            td = '<td class="wide">' if j in table.wide else "<td>"
+            cells.append(f"{td}<strong>{text}</strong></td>" if (i, j) in table.bold and text else f"{td}{text}</td>")
         classes = [k for k, on in (("group-start", i in table.group_starts), ("real", REAL in row[:3])) if on]
         attr = f' class="{" ".join(classes)}"' if classes else ""
         body.append(f"<tr{attr}>{''.join(cells)}</tr>")

@@ -108,13 +108,14 @@ def test_layers_csv_columns_and_one_row_per_layer_per_record(tmp_path, probes):
 
 
 def test_histogram_range_is_fixed_at_first_record(tmp_path, probes):
+    torch.manual_seed(0)
     critic = nn.Sequential(nn.Flatten(), nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 1), Squeeze())
     real, fake = probes
     r0 = max(float(critic[i].weight.detach().abs().max()) for i in (1, 3))
     recorder = DiagnosticsRecorder(critic, wasserstein, real, fake, tmp_path, hist_bins=5)
     recorder.record(0)
     with torch.no_grad():
-        critic[1].weight.mul_(10)  # now far outside the first range
+        critic[1].weight.mul_(100)  # now far outside the first range
     recorder.record(1)
     recorder.close()
     weights = pd.read_csv(tmp_path / "weights.csv")
@@ -123,7 +124,7 @@ def test_histogram_range_is_fixed_at_first_record(tmp_path, probes):
         assert rows.bin_right.iloc[-1] == pytest.approx(r0, rel=1e-12)
         assert rows["count"].sum() == 64 * 16 + 16
     later = weights[weights.step == 1]["count"].tolist()
-    assert later[0] + later[-1] > 0.8 * 64 * 16  # scaled weights clipped into the edge bins
+    assert later[0] + later[-1] > 0.95 * 64 * 16  # scaled weights clipped into the edge bins
 
 
 def test_explicit_hist_range(tmp_path, probes):

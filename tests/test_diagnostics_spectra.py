@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from suite.diagnostics import effective_sigma, estimated_sigma, exact_sigma, weight_histogram
-from suite.diagnostics.spectra import histogram_edges, max_abs_weight
+from suite.diagnostics.spectra import histogram_edges, largest_singular_value, max_abs_weight
 from suite.methods import spectral_norm
 
 
@@ -35,16 +35,17 @@ def test_transposed_conv_uses_output_channels_as_rows():
     assert exact_sigma(layer) == pytest.approx(float(expected), rel=1e-6)
 
 
-@pytest.mark.parametrize("layer", [nn.Linear(20, 10), nn.Conv2d(3, 8, 3)], ids=["linear", "conv"])
-def test_spectral_normed_layer_effective_sigma_is_one(layer):
+@pytest.mark.parametrize("kind", ["linear", "conv"])
+def test_spectral_normed_layer_effective_sigma_is_one(kind):
     torch.manual_seed(0)
+    layer = nn.Linear(20, 10) if kind == "linear" else nn.Conv2d(3, 8, 3)
     with torch.no_grad():
         layer.weight.mul_(7.0)
     raw = torch.linalg.matrix_norm(layer.weight.detach().reshape(layer.weight.shape[0], -1), 2)
     spectral_norm(layer)
     x = torch.randn(2, 20) if isinstance(layer, nn.Linear) else torch.randn(2, 3, 6, 6)
     with torch.no_grad():
-        for _ in range(100):  # one power iteration per training forward
+        for _ in range(300):  # one power iteration per training forward
             layer(x)
     assert exact_sigma(layer) == pytest.approx(float(raw), rel=1e-6)  # of weight_orig
     assert estimated_sigma(layer) == pytest.approx(float(raw), rel=1e-4)
@@ -82,3 +83,12 @@ def test_clipped_weights_pile_in_edge_bins():
     n = 3 * 64 * 64
     assert int(counts.sum()) == n
     assert int(counts[0] + counts[-1]) > 0.95 * n  # almost every weight sits at +-c
+
+
+@pytest.mark.parametrize("shape", [(1, 9), (9, 1), (40, 7), (7, 40), (64, 64)])
+def test_largest_singular_value_matches_float64_matrix_norm(shape):
+    torch.manual_seed(0)
+    matrix = torch.randn(*shape) * 0.05
+    expected = float(torch.linalg.matrix_norm(matrix.double(), 2))
+    assert largest_singular_value(matrix) == pytest.approx(expected, rel=1e-12)
+    assert largest_singular_value(torch.zeros(*shape)) == 0.0

@@ -24,11 +24,11 @@ def test_image_shapes_for_every_norm(family, channels):
     for d_norm, g_norm in itertools.product(CRITIC_NORMS, GENERATOR_NORMS):
         generator, critic = build_models(TINY_ARCHS[family], make_spec(d_norm, g_norm), shape,
                                          latent_dim=16)
-        fake = generator(torch.randn(3, 16))
-        assert fake.shape == (3, *shape), (d_norm, g_norm)
-        assert fake.abs().max() <= 1.0  # tanh output
-        assert critic(fake).shape == (3,), (d_norm, g_norm)
-        assert critic(torch.rand(3, *shape) * 2 - 1).shape == (3,)
+        with torch.no_grad():
+            fake = generator(torch.randn(2, 16))
+            assert fake.shape == (2, *shape), (d_norm, g_norm)
+            assert fake.abs().max() <= 1.0  # tanh output
+            assert critic(fake).shape == (2,), (d_norm, g_norm)
 
 
 def test_mlp_shapes_for_every_norm_on_toy_and_image_data():

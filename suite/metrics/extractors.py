@@ -60,20 +60,23 @@ class Extractor:
         logits = torch.cat([l for _, l in outputs]) if self.has_logits else None
         return features, logits
 
-    def extract(self, batches: Iterable[torch.Tensor] | torch.Tensor, n: int | None = None,
-                desc: str | None = None) -> Features:
-        """Features of the first `n` images of `batches` (all of them when n is None)."""
-        feats, logits = [], []
+    def stream(self, batches: Iterable[torch.Tensor] | torch.Tensor, n: int | None = None,
+               desc: str | None = None) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        """(features float64 [B, D], logits float64 [B, K] or None) per batch of the first `n` images."""
         with tqdm(total=n, unit="img", desc=desc or self.name, leave=False, disable=None) as bar:
             for images in take_images(batches, n):
-                f, l = self.batch(images)
-                feats.append(f.double().numpy())
-                if l is not None:
-                    logits.append(l.double().numpy())
+                features, logits = self.batch(images)
+                yield features.double().numpy(), (logits.double().numpy() if logits is not None else None)
                 bar.update(len(images))
-        if not feats:
+
+    def extract(self, batches: Iterable[torch.Tensor] | torch.Tensor, n: int | None = None,
+                desc: str | None = None) -> Features:
+        """Features (and logits) of the first `n` images of `batches` (all of them when n is None)."""
+        outputs = list(self.stream(batches, n, desc))
+        if not outputs:
             raise ValueError(f"{self.name}: no images to extract features from")
-        return Features(np.concatenate(feats), np.concatenate(logits) if logits else None)
+        logits = [l for _, l in outputs if l is not None]
+        return Features(np.concatenate([f for f, _ in outputs]), np.concatenate(logits) if logits else None)
 
 
 def take_images(batches: Iterable[torch.Tensor] | torch.Tensor, n: int | None) -> Iterator[torch.Tensor]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import logging
 import os
 import tempfile
@@ -44,13 +45,18 @@ def sha256_file(path: str | Path) -> str:
 
 
 def atomic_torch_save(obj: object, out_path: str | Path) -> None:
-    """torch.save to a temp file in the target folder, then rename (no half-written file)."""
+    """torch.save to a temp file in the target folder, then rename (no half-written file).
+
+    Serialised through a buffer, so equal objects give equal bytes (torch.save names its archive
+    after the file, which would make the temp name leak into the hash)."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
     fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
-    os.close(fd)
     try:
-        torch.save(obj, tmp)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(buffer.getbuffer())
         os.replace(tmp, out_path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,175 @@
+"""Domain metrics: a small CNN classifier trained once per data set.
+
+Its penultimate features give a domain FID and its softmax a domain IS. Both are cheap enough
+to score a few hundred samples every K training steps on a CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from suite.errors import DataMissingError
+from suite.metrics.extractors import Extractor
+from suite.metrics.inception import atomic_torch_save, sha256_file
+
+log = logging.getLogger(__name__)
+
+FEATURE_DIM = 128
+NUM_CLASSES = 10
+FORMAT = "ganbench-domain-classifier/1"
+
+
+class DomainCNN(nn.Module):
+    """32x32 -> 3 conv blocks (conv-BN-ReLU-maxpool) -> 128-d penultimate features -> 10 logits."""
+
+    def __init__(self, channels: int = 1, width: int = 16, feature_dim: int = FEATURE_DIM,
+                 num_classes: int = NUM_CLASSES):
+        super().__init__()
+        blocks, c_in = [], channels
+        for c_out in (width, 2 * width, 4 * width):  # 32 -> 16 -> 8 -> 4
+            blocks += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out),
+                       nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+            c_in = c_out
+        self.body = nn.Sequential(*blocks)
+        self.penultimate = nn.Sequential(nn.Flatten(), nn.Linear(c_in * 16, feature_dim), nn.ReLU(inplace=True))
+        self.head = nn.Linear(feature_dim, num_classes)
+
+    @staticmethod
+    def preprocess(images: torch.Tensor) -> torch.Tensor:
+        """uint8 [0, 255] -> float [-1, 1] (the generators' range)."""
+        return images.float().div_(127.5).sub_(1.0)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.penultimate(self.body(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+def _accuracy(model: DomainCNN, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> float:
+    model.eval()
+    correct = 0
+    with torch.inference_mode():
+        for x, y in zip(images.split(batch_size), labels.split(batch_size)):
+            correct += int((model(model.preprocess(x)).argmax(1) == y).sum())
+    return correct / len(labels)
+
+
+def fit_classifier(train_images: torch.Tensor, train_labels: torch.Tensor, seed: int = 0, epochs: int = 2,
+                   batch_size: int = 128, lr: float = 2e-3, width: int = 16) -> DomainCNN:
+    """Train a DomainCNN with Adam + one-cycle LR, seeded (same seed and threads => same weights on CPU)."""
+    torch.manual_seed(seed)
+    model = DomainCNN(channels=train_images.shape[1], width=width).to(memory_format=torch.channels_last)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    steps_per_epoch = (len(train_images) + batch_size - 1) // batch_size
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch)
+    shuffler = torch.Generator().manual_seed(seed)
+    for epoch in range(epochs):
+        model.train()
+        order = torch.randperm(len(train_images), generator=shuffler)
+        bar = tqdm(order.split(batch_size), desc=f"domain classifier epoch {epoch + 1}/{epochs}",
+                   leave=False, disable=None)
+        for index in bar:
+            x = model.preprocess(train_images[index]).contiguous(memory_format=torch.channels_last)
+            loss = F.cross_entropy(model(x), train_labels[index])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+        log.info("domain classifier epoch %d/%d: last loss %.4f", epoch + 1, epochs, loss.item())
+    return model.eval()
+
+
+def train_domain_classifier(data_name: str, out_path: str | Path, seed: int = 0, epochs: int = 2,
+                            threads: int | None = None, n_train: int | None = None, batch_size: int = 128,
+                            lr: float = 2e-3, width: int = 16) -> dict:
+    """Train the domain classifier of `data_name` on its train split, test it on its test split,
+    save weights + test accuracy to `out_path` atomically.
+
+    Returns {"test_accuracy", "seconds", "epochs", "seed", "n_train", "n_test", "threads", "sha256", "path"}.
+    `n_train` limits the training images (first n of a seeded permutation) for quick runs.
+    """
+    from suite.data import load_dataset
+
+    if threads is not None:
+        torch.set_num_threads(threads)
+    train, test = load_dataset(data_name, "train"), load_dataset(data_name, "test")
+    if len(train.labels) == 0:
+        raise DataMissingError(f"{data_name} has no labels: a domain classifier needs a labelled data set")
+    images, labels = train.images, train.labels
+    if n_train is not None and n_train < len(images):
+        pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:n_train]
+        images, labels = images[pick], labels[pick]
+    start = time.perf_counter()
+    model = fit_classifier(images, labels, seed=seed, epochs=epochs, batch_size=batch_size, lr=lr, width=width)
+    seconds = time.perf_counter() - start
+    accuracy = _accuracy(model, test.images, test.labels)
+    info = {"test_accuracy": accuracy, "seconds": seconds, "epochs": epochs, "seed": seed,
+            "n_train": len(images), "n_test": len(test.labels), "threads": torch.get_num_threads(),
+            "data": data_name}
+    atomic_torch_save({"format": FORMAT, "state_dict": model.to(memory_format=torch.contiguous_format).state_dict(),
+                       "config": {"channels": int(images.shape[1]), "width": width}, **info}, out_path)
+    info.update(sha256=sha256_file(out_path), path=str(out_path))
+    log.info("domain classifier %s: test accuracy %.4f in %.1f s", data_name, accuracy, seconds)
+    return info
+
+
+class DomainScorer(Extractor):
+    """Penultimate features (domain FID) and softmax logits (domain IS) of a trained DomainCNN."""
+
+    def __init__(self, path: str | Path, batch_size: int = 500):
+        path = Path(path)
+        if not path.is_file():
+            raise DataMissingError(f"domain classifier {path} not found: train it with "
+                                   f"`python -m suite train-classifier <data> {path}`")
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        if saved.get("format") != FORMAT:
+            raise DataMissingError(f"{path} is not a ganbench domain classifier ({saved.get('format')!r})")
+        self.model = DomainCNN(**saved["config"])
+        self.model.load_state_dict(saved["state_dict"])
+        self.model = self.model.to(memory_format=torch.channels_last).eval().requires_grad_(False)
+        self.channels = saved["config"]["channels"]
+        self.test_accuracy = float(saved["test_accuracy"])
+        self.data = saved.get("data")
+        self.name = "domain"
+        self.dim = FEATURE_DIM
+        self.has_logits = True
+        self.weights_sha256 = sha256_file(path)
+        self.batch_size = batch_size
+
+    def check(self, images: torch.Tensor) -> None:
+        super().check(images)
+        if tuple(images.shape[1:]) != (self.channels, 32, 32):
+            raise ValueError(f"domain classifier ({self.data}) expects [N, {self.channels}, 32, 32], "
+                             f"got {tuple(images.shape)}")
+
+    def _forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.model.preprocess(images).contiguous(memory_format=torch.channels_last)
+        features = self.model.features(x)
+        return features, self.model.head(features)
+
+    def softmax(self, images: torch.Tensor) -> np.ndarray:
+        """Class probabilities float64 [N, 10] of uint8 images."""
+        logits = self.extract(images, desc="domain").logits
+        return torch.from_numpy(logits).softmax(dim=1).numpy()
+
+    def score(self, images: torch.Tensor, ref, is_splits: int = 1) -> dict:
+        """{"domain_fid", "domain_is"} of uint8 images [N, C, 32, 32] against a reference
+        (a `Reference` or its .npz path, computed with this classifier)."""
+        from suite.metrics.frechet import fid_from_stats, inception_score, statistics
+        from suite.metrics.reference import as_reference
+
+        ref = as_reference(ref)
+        ref.require(self.name, self.weights_sha256)
+        feats = self.extract(images, desc="domain")
+        gen = statistics(feats.features)
+        return {"domain_fid": fid_from_stats(gen.mu, gen.sigma, ref.mu, ref.sigma),
+                "domain_is": inception_score(feats.logits, splits=is_splits)[0]}

@@ -1,0 +1,130 @@
+"""FID, KID and IS math in float64, through torch-fidelity's own functions.
+
+FID is cross-checked against pytorch-fid's `calculate_frechet_distance` (its absolute difference
+is recorded in every metrics.json as `fid_pytorch_fid_absdiff`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch_fidelity.metric_fid import KEY_METRIC_FID, fid_statistics_to_metric
+from torch_fidelity.metric_isc import KEY_METRIC_ISC_MEAN, KEY_METRIC_ISC_STD, isc_features_to_metric
+from torch_fidelity.metric_kid import KEY_METRIC_KID_MEAN, KEY_METRIC_KID_STD, kid_features_to_metric
+
+log = logging.getLogger(__name__)
+
+KID_SUBSETS = 100
+KID_SUBSET_SIZE = 1000
+KID_SEED = 2020  # torch-fidelity's default rng_seed
+IS_SEED = 2020
+
+
+@dataclass(frozen=True)
+class Gaussian:
+    """Mean [D] and covariance [D, D] of a feature set, float64."""
+
+    mu: np.ndarray
+    sigma: np.ndarray
+    n: int
+
+
+def statistics(features: np.ndarray) -> Gaussian:
+    """Mean and (unbiased, rowvar=False) covariance of features [N, D] in float64."""
+    features = np.asarray(features, dtype=np.float64)
+    if features.ndim != 2 or len(features) < 2:
+        raise ValueError(f"need features [N >= 2, D], got {features.shape}")
+    return Gaussian(features.mean(axis=0), np.cov(features, rowvar=False), len(features))
+
+
+def fid_from_stats(mu1, sigma1, mu2, sigma2) -> float:
+    """||mu1-mu2||^2 + Tr(S1 + S2 - 2 sqrt(S1 S2)), torch-fidelity's `fid_statistics_to_metric`."""
+    stat1 = {"mu": np.asarray(mu1, np.float64), "sigma": np.asarray(sigma1, np.float64)}
+    stat2 = {"mu": np.asarray(mu2, np.float64), "sigma": np.asarray(sigma2, np.float64)}
+    return float(fid_statistics_to_metric(stat1, stat2, verbose=False)[KEY_METRIC_FID])
+
+
+def fid_pytorch_fid(mu1, sigma1, mu2, sigma2) -> float | None:
+    """The same distance by pytorch-fid (scipy sqrtm); None when it refuses (large imaginary part)."""
+    from pytorch_fid.fid_score import calculate_frechet_distance
+
+    try:
+        return float(calculate_frechet_distance(np.asarray(mu1, np.float64), np.asarray(sigma1, np.float64),
+                                                np.asarray(mu2, np.float64), np.asarray(sigma2, np.float64)))
+    except ValueError as error:
+        log.warning("pytorch-fid cross-check failed: %s", error)
+        return None
+
+
+def fid(a: Gaussian, b: Gaussian) -> tuple[float, float | None]:
+    """(FID, |FID - pytorch-fid's FID| or None when pytorch-fid could not compute it)."""
+    value = fid_from_stats(a.mu, a.sigma, b.mu, b.sigma)
+    check = fid_pytorch_fid(a.mu, a.sigma, b.mu, b.sigma)
+    return value, (abs(value - check) if check is not None else None)
+
+
+def kid(features1: np.ndarray, features2: np.ndarray, subsets: int = KID_SUBSETS,
+        subset_size: int | None = None, seed: int = KID_SEED) -> tuple[float, float]:
+    """Unbiased KID (cubic polynomial kernel) mean and std over `subsets` random subsets.
+
+    subset_size defaults to min(n1, n2, 1000). Values slightly below 0 are valid (unbiased).
+    """
+    size = subset_size if subset_size is not None else min(len(features1), len(features2), KID_SUBSET_SIZE)
+    out = kid_features_to_metric(
+        torch.from_numpy(np.asarray(features1, np.float64)),
+        torch.from_numpy(np.asarray(features2, np.float64)),
+        kid_subsets=subsets, kid_subset_size=size, rng_seed=seed, verbose=False,
+        kid_kernel="poly", kid_kernel_poly_degree=3, kid_kernel_poly_gamma=None, kid_kernel_poly_coef0=1,
+    )
+    return out[KEY_METRIC_KID_MEAN], out[KEY_METRIC_KID_STD]
+
+
+def inception_score(logits: np.ndarray, splits: int = 10, seed: int = IS_SEED) -> tuple[float, float]:
+    """IS mean and std over `splits` (torch-fidelity's `isc_features_to_metric`, shuffled with `seed`)."""
+    logits = torch.from_numpy(np.asarray(logits, np.float64))
+    if len(logits) < splits:
+        raise ValueError(f"IS with {splits} splits needs at least {splits} samples, got {len(logits)}")
+    out = isc_features_to_metric(logits, splits=splits, shuffle=True, rng_seed=seed)
+    return out[KEY_METRIC_ISC_MEAN], out[KEY_METRIC_ISC_STD]
+
+
+class RunningGaussian:
+    """Mean and covariance accumulated batch by batch in float64 (shifted sums, so no cancellation),
+    plus the first `keep_rows` feature rows (for KID). 50k x 2048 features never sit in memory."""
+
+    def __init__(self, keep_rows: int = 0):
+        self.n = 0
+        self.keep_rows = keep_rows
+        self.rows: list[np.ndarray] = []
+        self._kept = 0
+        self._shift = self._sum = self._outer = None
+
+    def add(self, features: np.ndarray) -> None:
+        features = np.asarray(features, np.float64)
+        if features.ndim != 2:
+            raise ValueError(f"need features [N, D], got {features.shape}")
+        if self._shift is None:
+            self._shift = features.mean(axis=0)
+            self._sum = np.zeros_like(self._shift)
+            self._outer = np.zeros((len(self._shift), len(self._shift)))
+        centred = features - self._shift
+        self._sum += centred.sum(axis=0)
+        self._outer += centred.T @ centred
+        self.n += len(features)
+        if self._kept < self.keep_rows:
+            take = features[: self.keep_rows - self._kept]
+            self.rows.append(take)
+            self._kept += len(take)
+
+    def gaussian(self) -> Gaussian:
+        if self.n < 2:
+            raise ValueError(f"need at least 2 feature rows, got {self.n}")
+        mean_centred = self._sum / self.n
+        sigma = (self._outer - self.n * np.outer(mean_centred, mean_centred)) / (self.n - 1)
+        return Gaussian(self._shift + mean_centred, (sigma + sigma.T) / 2, self.n)
+
+    def kept_rows(self) -> np.ndarray:
+        return np.concatenate(self.rows) if self.rows else np.zeros((0, 0))

@@ -1,0 +1,119 @@
+"""Reference statistics of a real split: mu, sigma and a few thousand feature rows (for KID).
+
+One .npz per (data set, split, extractor, n), named by the caller (a Snakemake rule output). The
+file records the extractor name and its weights' sha256, so a reference is never used with
+features of other weights.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from suite.errors import ConfigError, DataMissingError
+from suite.metrics.extractors import get_extractor
+from suite.metrics.frechet import RunningGaussian, statistics
+
+log = logging.getLogger(__name__)
+
+KID_ROWS = 2000  # feature rows kept for KID (its subsets have at most 1000 rows)
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Reference:
+    mu: np.ndarray          # float64 [D]
+    sigma: np.ndarray       # float64 [D, D]
+    n: int                  # images behind mu and sigma
+    features: np.ndarray    # float64 [min(n, KID_ROWS), D], a seeded random subset of the n rows
+    extractor: str
+    weights_sha256: str
+    data: str
+    split: str
+    seed: int
+
+    def require(self, extractor: str, weights_sha256: str) -> None:
+        """Raise ConfigError unless this reference was computed by this extractor and these weights."""
+        if (extractor, weights_sha256) != (self.extractor, self.weights_sha256):
+            raise ConfigError(
+                f"reference statistics ({self.data}/{self.split}) were computed with {self.extractor} "
+                f"weights {self.weights_sha256[:12]}, not {extractor} weights {weights_sha256[:12]}: "
+                f"recompute the reference"
+            )
+
+
+def image_batches(images: torch.Tensor, batch_size: int = BATCH):
+    yield from images.split(batch_size)
+
+
+def subset_indices(total: int, n: int, seed: int) -> torch.Tensor:
+    """The first n of a seeded permutation of range(total): a uniform random subset in random order,
+    so its first KID_ROWS rows are a uniform random subset too."""
+    if n > total:
+        raise ConfigError(f"asked for {n} reference images, the split has only {total}")
+    return torch.randperm(total, generator=torch.Generator().manual_seed(seed))[:n]
+
+
+def reference_from_features(features: np.ndarray, extractor: str, weights_sha256: str, data: str = "",
+                            split: str = "", seed: int = 0) -> Reference:
+    """A reference from features already in memory (their first KID_ROWS rows are kept for KID)."""
+    stats = statistics(features)
+    return Reference(stats.mu, stats.sigma, stats.n, np.asarray(features[:KID_ROWS], np.float64), extractor,
+                     weights_sha256, data, split, seed)
+
+
+def compute_reference(data_name: str, split: str, extractor_name: str, n: int | None, out_path: str | Path,
+                      weights_path: str | None = None, seed: int = 0) -> Reference:
+    """Features of n images of `data_name`/`split` (a seeded subset; all when n is None) through the
+    extractor `extractor_name` with `weights_path`; save the reference to `out_path` (.npz) atomically."""
+    from suite.data import load_dataset
+
+    images = load_dataset(data_name, split).images
+    n = len(images) if n is None else int(n)
+    images = images[subset_indices(len(images), n, seed)]
+    extractor = get_extractor(extractor_name, weights_path)
+    log.info("reference %s/%s: %d images through %s", data_name, split, n, extractor_name)
+    running = RunningGaussian(keep_rows=KID_ROWS)
+    for features, _ in extractor.stream(image_batches(images), n=n, desc=f"reference {data_name}/{split}"):
+        running.add(features)
+    stats = running.gaussian()
+    ref = Reference(stats.mu, stats.sigma, stats.n, running.kept_rows(), extractor.name,
+                    extractor.weights_sha256, data_name, split, seed)
+    save_reference(ref, out_path)
+    return ref
+
+
+def save_reference(ref: Reference, out_path: str | Path) -> None:
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp.npz")
+    os.close(fd)
+    try:
+        np.savez(tmp, mu=ref.mu, sigma=ref.sigma, n=ref.n,
+                 features=ref.features.astype(np.float32),  # exact: the extractors output float32
+                 extractor=ref.extractor, weights_sha256=ref.weights_sha256, data=ref.data, split=ref.split,
+                 seed=ref.seed)
+        os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_reference(path: str | Path) -> Reference:
+    path = Path(path)
+    if not path.is_file():
+        raise DataMissingError(f"reference statistics {path} not found: compute them with "
+                               f"`python -m suite reference ...` (or the Snakemake rule that writes it)")
+    with np.load(path, allow_pickle=False) as z:
+        return Reference(z["mu"], z["sigma"], int(z["n"]), z["features"].astype(np.float64), str(z["extractor"]),
+                         str(z["weights_sha256"]), str(z["data"]), str(z["split"]), int(z["seed"]))
+
+
+def as_reference(ref: Reference | str | Path) -> Reference:
+    return ref if isinstance(ref, Reference) else load_reference(ref)

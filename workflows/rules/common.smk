@@ -16,6 +16,7 @@ STUDY_FILE = str(write_resolved_study(STUDY))
 CACHE = "results/cache"
 RUN_DIR = "results/{exp}/runs/{data}/{arch}/{method}/seed{seed}"
 DOMAIN = STUDY.config["domain_classifier"]
+OFFLINE_INCEPTION = STUDY.config["evaluate"]["inception_weights"] == "offline"
 DOMAIN_KEY = f"s{DOMAIN['seed']}-e{DOMAIN['epochs']}" + (f"-n{DOMAIN['n_train']}" if DOMAIN["n_train"] else "")
 
 

@@ -37,7 +37,7 @@ rule train_domain_classifier:
 
 rule compute_reference_stats:
     input:
-        weights=lambda w: inception_weights() if w.extractor == "inception" else [],
+        weights=lambda w: inception_weights() if w.extractor == "inception" and OFFLINE_INCEPTION else [],
         classifier=lambda w: domain_classifier(w.data) if w.extractor != "inception" else [],
         data=lambda w: data_inputs(w.data),
     output:

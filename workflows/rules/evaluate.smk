@@ -12,7 +12,8 @@ def scoring_references(data, evaluate):
         return {}
     refs = {}
     if evaluate["inception"]:
-        refs["inception_weights"] = inception_weights()
+        if evaluate["inception_weights"] == "offline":
+            refs["inception_weights"] = inception_weights()
         refs["inception_ref"] = reference_stats(data, evaluate["ref_split"], "inception", evaluate["n_ref"])
     if evaluate["domain"]:
         refs["domain_classifier"] = domain_classifier(data)

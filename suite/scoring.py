@@ -1,0 +1,59 @@
+"""One run's metrics.json: rebuild the trained generator, score it, record the protocol."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import torch
+
+from suite.config import RunSpec
+from suite.data import data_shape, DATASETS
+from suite.methods import resolve_method
+from suite.metrics.score import METRIC_KEYS, generator_batches, real_batches, score_generator
+from suite.models import build_models
+from suite.provenance import software_versions
+
+log = logging.getLogger(__name__)
+
+SCORE_SEED = 20_200_101
+
+
+def _not_scored(reason: str) -> dict:
+    return {"metrics": dict.fromkeys(METRIC_KEYS), "unavailable": dict.fromkeys(METRIC_KEYS, reason), "protocol": {}}
+
+
+def score_run(run: RunSpec, generator_path: Path, train_summary_path: Path, score_kwargs: dict) -> dict:
+    """The run's metrics.json record (docs/internals.md); diverged or non-image runs get null metrics with the reason."""
+    summary = json.loads(Path(train_summary_path).read_text())
+    saved = torch.load(generator_path, map_location="cpu", weights_only=False)
+    if summary["status"] != "ok":
+        scored = _not_scored(f"run diverged at step {summary['diverged_at_step']}")
+    elif DATASETS[run.data].kind != "image":
+        scored = _not_scored("image metrics do not apply to 2-d toy data")
+    else:
+        generator, _ = build_models(run.arch, resolve_method(run.method), data_shape(run.data), run.latent_dim)
+        generator.load_state_dict(saved["generator"])
+        batches = generator_batches(generator, run.evaluate["n_gen"], run.evaluate["batch_size"],
+                                    run.latent_dim, seed=SCORE_SEED)
+        scored = score_generator(batches, run.evaluate["n_gen"], **score_kwargs)
+    scored["protocol"]["checkpoint_step"] = saved["step"]
+    return {
+        "run": {"experiment": run.experiment, "data": run.data, "arch": run.arch_name, "method": run.method_name,
+                "seed": run.seed, "config_hash": run.config_hash(), "code_version": summary["code_version"]},
+        "status": summary["status"],
+        "diverged_at_step": summary["diverged_at_step"],
+        "train": {key: summary[key] for key in ("steps", "seconds", "seconds_per_step", "images_seen")},
+        **scored,
+        "versions": software_versions(),
+    }
+
+
+def score_real_data(data: str, evaluate: dict, score_kwargs: dict) -> dict:
+    """Held-out real images (the split the reference does not use), n_gen of them: the floor of each metric."""
+    held_out = "train" if evaluate["ref_split"] == "test" else "test"
+    batches = real_batches(data, held_out, evaluate["n_gen"], batch_size=evaluate["batch_size"])
+    scored = score_generator(batches, evaluate["n_gen"], **score_kwargs)
+    scored["protocol"]["real_split"] = held_out
+    return {"data": data, "status": "ok", **scored, "versions": software_versions()}

@@ -1,0 +1,142 @@
+"""The shipped Snakemake profiles and the workflow's lint.
+
+Every study in configs/*.yaml is dry-run (`snakemake -n`) with each profile in
+workflows/profiles/ from a copy of the workflow in a temporary directory (a dry
+run writes results/<study>/study.yaml). The dry runs start together, since most
+of their time is spent importing torch. Checks: each exits 0 and reads its
+profile; the DAG has one train_run job per run of the study; the shell commands
+are printed (printshellcmds); with the slurm profile every job carries the
+partition, and a rule that declares no resources gets the profile's
+runtime/mem_mb while a rule that declares them keeps its own.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from suite.config import load_study
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = sorted(p.name for p in (REPO / "configs").glob("*.yaml"))
+PROFILES = sorted(p.name for p in (REPO / "workflows" / "profiles").iterdir() if (p / "config.yaml").is_file())
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+TIMEOUT = 600
+
+
+def workflow_copy(dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    shutil.copy2(REPO / "Snakefile", dest / "Snakefile")
+    shutil.copytree(REPO / "workflows", dest / "workflows")
+    shutil.copytree(REPO / "configs", dest / "configs")
+    return dest
+
+
+def workflow_env() -> dict:
+    """The environment of a user's shell in which `suite` imports (the checkout first)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLURM_", "SNAKEMAKE_"))}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return env
+
+
+def job_stats(output: str) -> dict[str, int]:
+    """The 'Job stats' table of a snakemake run: rule -> number of jobs."""
+    table = output.split("Job stats:", 1)[1]
+    counts = {}
+    for line in table.splitlines()[3:]:
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit() or parts[0] == "total":
+            break
+        counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def job_resources(output: str) -> list[tuple[str, dict[str, str]]]:
+    """(rule, resources) of every job block printed by a dry run."""
+    jobs, rule = [], None
+    for line in output.splitlines():
+        if match := re.match(r"^(?:local)?rule (\S+):$", line):
+            rule = match.group(1)
+        elif (match := re.match(r"^\s+resources: (.*)$", line)) and rule is not None:
+            jobs.append((rule, dict(item.split("=", 1) for item in match.group(1).split(", "))))
+            rule = None
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def dry_runs(tmp_path_factory):
+    """Start every (config, profile) dry run at once; (config, profile) -> CompletedProcess-like."""
+    root = tmp_path_factory.mktemp("profiles")
+    procs = {}
+    for config in CONFIGS:
+        for profile in PROFILES:
+            workdir = workflow_copy(root / f"{Path(config).stem}-{profile}")
+            cmd = [*SNAKEMAKE, "-n", "all", "--workflow-profile", f"workflows/profiles/{profile}",
+                   "--configfile", f"configs/{config}"]
+            procs[config, profile] = subprocess.Popen(cmd, cwd=workdir, env=workflow_env(), text=True,
+                                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    results = {}
+    try:
+        for key, proc in procs.items():
+            output, _ = proc.communicate(timeout=TIMEOUT)
+            results[key] = (proc.returncode, output)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return results
+
+
+def test_every_config_and_profile_is_shipped():
+    assert {"default", "slurm"} <= set(PROFILES)
+    assert "smoke.yaml" in CONFIGS and "default.yaml" in CONFIGS
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("config", CONFIGS)
+def test_dry_run(dry_runs, config, profile):
+    returncode, output = dry_runs[config, profile]
+    assert returncode == 0, f"snakemake -n with {profile} on {config} failed:\n{output[-4000:]}"
+    assert f"Using workflow specific profile workflows/profiles/{profile}" in output
+    study = load_study(REPO / "configs" / config)
+    stats = job_stats(output)
+    assert stats.get("train_run") == len(study.runs), stats
+    assert "Shell command: python -m suite train " in output, "printshellcmds is not in effect"
+
+    jobs = job_resources(output)
+    assert len(jobs) == sum(stats.values()), "a job block without a resources line"
+    if profile == "slurm":
+        slurm = yaml.safe_load((REPO / "workflows/profiles/slurm/config.yaml").read_text())
+        defaults = {k: str(v) for k, v in slurm["default-resources"].items()}
+        for rule, resources in jobs:
+            assert resources.get("slurm_partition") == defaults["slurm_partition"], (rule, resources)
+            assert resources.get("runtime") and resources.get("mem_mb"), (rule, resources)
+        by_rule = dict(jobs)
+        # collect_runs declares no resources: the profile's defaults apply
+        assert by_rule["collect_runs"]["runtime"] == defaults["runtime"]
+        assert by_rule["collect_runs"]["mem_mb"] == defaults["mem_mb"]
+        # train_run declares its own: they win over the defaults
+        assert by_rule["train_run"]["runtime"] != defaults["runtime"]
+        assert by_rule["train_run"]["mem_mb"] != defaults["mem_mb"]
+    else:
+        assert all("slurm_partition" not in resources for _, resources in jobs)
+
+
+def test_lint(tmp_path):
+    """`snakemake --lint` of the workflow reports nothing."""
+    workdir = workflow_copy(tmp_path / "lint")
+    result = subprocess.run([*SNAKEMAKE, "--lint"], cwd=workdir, env=workflow_env(), text=True,
+                            capture_output=True, timeout=TIMEOUT)
+    output = result.stdout + result.stderr
+    issues, where = [], "?"
+    for line in output.splitlines():
+        if line.startswith("Lints for "):
+            where = line[len("Lints for "):].rstrip(":").replace(str(workdir) + "/", "")
+        elif line.startswith("    * "):
+            issues.append(f"{where}: {line[6:].rstrip(':.')}")
+    assert result.returncode == 0, "snakemake --lint reports:\n" + ("\n".join(issues) or output[-4000:])

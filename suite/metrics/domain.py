@@ -88,14 +88,16 @@ def fit_classifier(train_images: torch.Tensor, train_labels: torch.Tensor, seed:
     return model.eval()
 
 
-def train_domain_classifier(data_name: str, out_path: str | Path, seed: int = 0, epochs: int = 2,
-                            threads: int | None = None, n_train: int | None = None, batch_size: int = 128,
+def train_domain_classifier(data_name: str, out_path: str | Path, seed: int = 0, epochs: int = 3,
+                            threads: int | None = None, n_train: int | None = None, n_test: int | None = None,
+                            batch_size: int = 128,
                             lr: float = 2e-3, width: int = 16) -> dict:
     """Train the domain classifier of `data_name` on its train split, test it on its test split,
     save weights + test accuracy to `out_path` atomically.
 
     Returns {"test_accuracy", "seconds", "epochs", "seed", "n_train", "n_test", "threads", "sha256", "path"}.
-    `n_train` limits the training images (first n of a seeded permutation) for quick runs.
+    `n_train` / `n_test` limit the training images (a seeded subset) and the test images (the first
+    n_test) for quick runs; the defaults use the whole splits.
     """
     from suite.data import load_dataset
 
@@ -111,9 +113,10 @@ def train_domain_classifier(data_name: str, out_path: str | Path, seed: int = 0,
     start = time.perf_counter()
     model = fit_classifier(images, labels, seed=seed, epochs=epochs, batch_size=batch_size, lr=lr, width=width)
     seconds = time.perf_counter() - start
-    accuracy = _accuracy(model, test.images, test.labels)
+    test_images, test_labels = test.images[:n_test], test.labels[:n_test]
+    accuracy = _accuracy(model, test_images, test_labels)
     info = {"test_accuracy": accuracy, "seconds": seconds, "epochs": epochs, "seed": seed,
-            "n_train": len(images), "n_test": len(test.labels), "threads": torch.get_num_threads(),
+            "n_train": len(images), "n_test": len(test_labels), "threads": torch.get_num_threads(),
             "data": data_name}
     atomic_torch_save({"format": FORMAT, "state_dict": model.to(memory_format=torch.contiguous_format).state_dict(),
                        "config": {"channels": int(images.shape[1]), "width": width}, **info}, out_path)

@@ -1,0 +1,82 @@
+"""Domain classifier: a real short training on a Fashion-MNIST subset, features, softmax, scores."""
+
+import numpy as np
+import pytest
+import torch
+
+from suite.data import load_dataset
+from suite.errors import ConfigError, DataMissingError
+from suite.metrics.domain import DomainScorer, fit_classifier, train_domain_classifier
+from suite.metrics.reference import compute_reference, load_reference, reference_from_features
+
+
+@pytest.fixture(scope="session")
+def classifier(tmp_path_factory):
+    """2 epochs on 4000 training images (seconds), tested on 2000 test images."""
+    path = tmp_path_factory.mktemp("domain") / "classifier.pt"
+    info = train_domain_classifier("fashion32", path, seed=0, epochs=2, n_train=4000, n_test=2000, batch_size=64)
+    return path, info
+
+
+@pytest.fixture(scope="module")
+def test_set():
+    return load_dataset("fashion32", "test")
+
+
+@pytest.fixture(scope="module")
+def test_images(test_set):
+    return test_set.images
+
+
+def test_short_training_reaches_a_useful_accuracy(classifier):
+    path, info = classifier
+    assert info["n_train"] == 4000 and info["n_test"] == 2000
+    assert info["test_accuracy"] > 0.78  # 10 classes: chance is 0.10
+    assert DomainScorer(path).test_accuracy == info["test_accuracy"]
+
+
+def test_training_is_seeded(test_set):
+    x, y = test_set.images[:256], test_set.labels[:256]
+    a, b, c = (fit_classifier(x, y, seed=seed, epochs=1, batch_size=64).state_dict() for seed in (0, 0, 1))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not torch.equal(a["head.weight"], c["head.weight"])
+
+
+def test_features_and_softmax(classifier, test_images):
+    scorer = DomainScorer(classifier[0])
+    x = test_images[:50]
+    feats = scorer.extract(x)
+    assert feats.features.shape == (50, 128) and feats.logits.shape == (50, 10)
+    probs = scorer.softmax(x)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-12)
+    labels = load_dataset("fashion32", "test").labels[:50].numpy()
+    assert (probs.argmax(axis=1) == labels).mean() > 0.7
+    with pytest.raises(ValueError, match=r"\[N, 1, 32, 32\]"):
+        scorer.extract(torch.zeros(2, 3, 32, 32, dtype=torch.uint8))
+
+
+def test_domain_scores_separate_real_from_noise(classifier, test_images, tmp_path):
+    ref = compute_reference("fashion32", "train", "domain", 1000, tmp_path / "ref.npz",
+                            weights_path=str(classifier[0]))
+    assert load_reference(tmp_path / "ref.npz").weights_sha256 == ref.weights_sha256
+    scorer = DomainScorer(classifier[0])
+    real = scorer.score(test_images[:300], tmp_path / "ref.npz")
+    noise = scorer.score(torch.randint(0, 256, (300, 1, 32, 32), generator=torch.Generator().manual_seed(0),
+                                       dtype=torch.uint8), ref)
+    blank = scorer.score(torch.zeros(300, 1, 32, 32, dtype=torch.uint8), ref)
+    assert real["domain_fid"] < 0.2 * noise["domain_fid"]
+    assert real["domain_is"] > 3.0  # predictions spread over the 10 classes, fairly confident
+    assert real["domain_is"] > 2 * noise["domain_is"]
+    assert blank["domain_is"] == pytest.approx(1.0, abs=1e-6)  # one image 300 times: IS = 1
+
+
+def test_reference_of_other_weights_is_refused(classifier, tmp_path):
+    feats = np.random.default_rng(0).normal(size=(40, 128))
+    ref = reference_from_features(feats, "domain", "0" * 64, "fashion32", "test")
+    with pytest.raises(ConfigError, match="recompute the reference"):
+        DomainScorer(classifier[0]).score(torch.zeros(20, 1, 32, 32, dtype=torch.uint8), ref)
+
+
+def test_missing_classifier_says_how_to_train_it(tmp_path):
+    with pytest.raises(DataMissingError, match="train-classifier"):
+        DomainScorer(tmp_path / "absent.pt")

@@ -119,6 +119,7 @@ def _score_kwargs(args, evaluate: dict) -> dict:
         "inception_ref": args.inception_ref, "inception_weights": args.inception_weights,
         "domain_ref": args.domain_ref, "domain_classifier": args.domain_classifier,
         "is_splits": evaluate["is_splits"], "inception_batch_size": evaluate["batch_size"],
+        "fid_crosscheck": evaluate["fid_crosscheck"],
     }
 
 

@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
         "ref_split": "test",
         "inception": True,
         "inception_weights": "offline",
+        "fid_crosscheck": True,
         "is_splits": 10,
         "domain": True,
         "batch_size": 50,

@@ -88,7 +88,8 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
                     inception_weights: str | Path | None = None,
                     is_splits: int = 10, domain_is_splits: int = 1,
                     kid_subsets: int = frechet.KID_SUBSETS, kid_subset_size: int | None = None,
-                    seed: int = frechet.KID_SEED, inception_batch_size: int = 32) -> dict:
+                    seed: int = frechet.KID_SEED, inception_batch_size: int = 32,
+                    fid_crosscheck: bool = True) -> dict:
     """Score n_gen uint8 images [N, C, 32, 32] from `sample_batches` (an iterable of batches, or a
     callable n -> iterable) and return {"metrics", "unavailable", "protocol"}.
 
@@ -135,7 +136,7 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
     else:
         gen = inception.running.gaussian()
         metrics["fid"], absdiff = frechet.fid(gen, frechet.Gaussian(inception_ref.mu, inception_ref.sigma,
-                                                                     inception_ref.n))
+                                                                     inception_ref.n), crosscheck=fid_crosscheck)
         rows = inception.running.kept_rows()
         size = kid_subset_size or min(len(rows), len(inception_ref.features), frechet.KID_SUBSET_SIZE)
         if size >= 2:
@@ -176,6 +177,7 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
         "torch_version": torch.__version__,
         "seconds": time.perf_counter() - start,
         "fid_pytorch_fid_absdiff": absdiff,
+        "fid_crosscheck": fid_crosscheck,
     }
     log.info("scored %d images in %.1f s: %s", n_seen, protocol["seconds"],
              {k: v for k, v in metrics.items() if v is not None})

@@ -93,9 +93,12 @@ down() {
             wait_for 15 bash -c "[ -z \"\$(SLURM_CONF='$CONF' squeue -h -t running,completing -o %i 2>/dev/null)\" ]" || true
         fi
     fi
-    stop_pid slurmd
-    stop_pid slurmctld
-    stop_pid munged
+    local stopped=0 name
+    for name in slurmd slurmctld munged; do
+        live_pid "$name" >/dev/null && stopped=$((stopped + 1))
+        stop_pid "$name"
+    done
+    [ "$stopped" -gt 0 ] || echo "nothing to stop (no live pids recorded in $STATE)"
     if [ -L "$ETC_CONF" ] && [ "$(readlink "$ETC_CONF")" = "$CONF" ]; then
         rm -f "$ETC_CONF"
         echo "removed the link $ETC_CONF -> $CONF"
@@ -168,8 +171,8 @@ up() {
             || die "$prog not found: install the Debian packages slurm-wlm and munge (bash scripts/install.sh --test)"
     done
     export PATH="$PATH:/usr/sbin:/sbin"
-    if live_pid slurmctld >/dev/null && live_pid slurmd >/dev/null && node_idle; then
-        echo "already up (state in $STATE)"
+    if live_pid slurmctld >/dev/null && live_pid slurmd >/dev/null; then
+        echo "already up (state in $STATE): $(SLURM_CONF="$CONF" sinfo -h -o '%n %t' 2>&1)"
         return 0
     fi
     if live_pid slurmctld >/dev/null || live_pid slurmd >/dev/null; then

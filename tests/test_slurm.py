@@ -34,9 +34,11 @@ REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "slurm-local.sh"
 SLURMCTLD = shutil.which("slurmctld") or next((p for p in ("/usr/sbin/slurmctld",) if os.access(p, os.X_OK)), None)
 DAEMONS = ("slurmctld", "slurmd", "munged")
-# Every job pays two workflow parses (sbatch'd jobstep, then srun) plus SLURM's
-# status polling, and the 2-thread rules run one at a time on a 2-core node.
-TIMEOUT = 900
+# The smoke study's own work dominates: on a 2-core node the 2-thread rules
+# (5 scoring jobs of ~2 min each on a busy CPU, reference statistics, the domain
+# classifier) run one at a time; each SLURM job adds ~15-35 s (two workflow
+# parses: the sbatch'd jobstep, then srun) plus the plugin's status polling.
+TIMEOUT = 1800
 
 pytestmark = [
     pytest.mark.slow,

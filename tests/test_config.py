@@ -1,0 +1,66 @@
+"""Study configs: every shipped study validates; each bad input gets one message naming key and allowed values."""
+
+import copy
+
+import pytest
+import yaml
+
+from conftest import REPO, run_cli
+from suite.config import load_study, resolve_study
+from suite.errors import ConfigError
+
+SMOKE = yaml.safe_load((REPO / "configs" / "smoke.yaml").read_text())
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_study_validates(path):
+    study = load_study(path)
+    assert study.runs and len({spec.run_id for spec in study.runs}) == len(study.runs)
+
+
+def mutate(change):
+    config = copy.deepcopy(SMOKE)
+    change(config)
+    return config
+
+
+BAD = {
+    "unknown method": (lambda c: c["grids"][0].update(methods=["wgan-xx"]),
+                       r"unknown method 'wgan-xx'; allowed: .*sngan"),
+    "unknown arch": (lambda c: c["grids"][0].update(archs=["vit"]), r"unknown arch 'vit'; allowed: .*dcgan"),
+    "unknown family": (lambda c: c["archs"].update({"x": {"family": "unet"}}) or c["grids"][0].update(archs=["x"]),
+                       r"archs.x.family: unknown family 'unet'; allowed: dcgan"),
+    "unknown arch key": (lambda c: c["archs"]["dcgan-tiny"].update(depht=3), r"archs.dcgan-tiny.*depht"),
+    "unknown data set": (lambda c: c["grids"][0].update(data=["mnist"]), r"unknown data set 'mnist'; allowed: fashion32"),
+    "unknown part": (lambda c: c.update(methods={"m": {"preset": "sngan", "loss": "l2"}}) or c["grids"][0].update(methods=["m"]),
+                     r"methods.m: .*loss.*hinge"),
+    "negative lr": (lambda c: c.update(methods={"m": {"preset": "sngan", "lr_d": -1.0}}) or c["grids"][0].update(methods=["m"]),
+                    r"methods.m: .*lr_d"),
+    "unknown top-level key": (lambda c: c.update(iteratons=3), r"config error at \(top level\).*iteratons.*allowed keys"),
+    "seed not an integer": (lambda c: c["grids"][0].update(seeds=[0, "one"]), r"grids\[0\].seeds\[1\]: 'one' is not of type 'integer'"),
+    "wrong type": (lambda c: c["train"].update(iterations="many"), r"train.iterations: 'many' is not of type 'integer'"),
+    "bad enum": (lambda c: c["evaluate"].update(ref_split="val"), r"evaluate.ref_split: 'val' is not allowed; allowed: train, test"),
+    "duplicate run": (lambda c: c["grids"].append(copy.deepcopy(c["grids"][0])), r"appears in two grids"),
+}
+
+
+@pytest.mark.parametrize("case", BAD, ids=list(BAD))
+def test_bad_config_message(case):
+    change, message = BAD[case]
+    with pytest.raises(ConfigError, match=message):
+        resolve_study(mutate(change))
+
+
+def test_cli_prints_one_line_not_a_traceback(write_study):
+    path = write_study(mutate(BAD["negative lr"][0]))
+    result = run_cli("check", path, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: config error at methods.m") and "Traceback" not in result.stderr
+
+
+def test_config_hash_tracks_what_changes_numbers():
+    base = resolve_study(SMOKE).runs[0]
+    faster = resolve_study(mutate(lambda c: c.update(threads=2))).runs[0]
+    longer = resolve_study(mutate(lambda c: c["train"].update(iterations=21))).runs[0]
+    assert base.config_hash() == faster.config_hash()
+    assert base.config_hash() != longer.config_hash()

@@ -128,7 +128,7 @@ def test_dry_run(dry_runs, config, profile):
 
 
 def test_lint(tmp_path):
-    """`snakemake --lint` of the workflow reports nothing."""
+    """`snakemake --lint` of the workflow reports nothing but the per-rule conda advice."""
     workdir = workflow_copy(tmp_path / "lint")
     result = subprocess.run([*SNAKEMAKE, "--lint"], cwd=workdir, env=workflow_env(), text=True,
                             capture_output=True, timeout=TIMEOUT)
@@ -139,4 +139,8 @@ def test_lint(tmp_path):
             where = line[len("Lints for "):].rstrip(":").replace(str(workdir) + "/", "")
         elif line.startswith("    * "):
             issues.append(f"{where}: {line[6:].rstrip(':.')}")
-    assert result.returncode == 0, "snakemake --lint reports:\n" + ("\n".join(issues) or output[-4000:])
+    # Rules call the installed package (`python -m suite`) in the one environment scripts/install.sh
+    # builds; per-rule conda environments would not hold the package, so that advice is the one exception.
+    issues = [issue for issue in issues if "Specify a conda environment or container" not in issue]
+    assert not issues, "snakemake --lint reports:\n" + "\n".join(issues)
+    assert "Lints for" in output or result.returncode == 0, output[-4000:]

@@ -73,3 +73,56 @@ def data_inputs(data):
     if is_available(data, STUDY.config["data_root"]):
         return []
     return [f"{STUDY.config['data_root'] or 'data'}/.{data}.fetched"]
+
+
+def curve_inputs(wildcards):
+    spec = run_spec(wildcards)
+    if not (spec.train["eval_every"] and spec.evaluate["domain"] and is_image_data(spec.data)):
+        return {}
+    return {
+        "classifier": domain_classifier(spec.data),
+        "domain_ref": reference_stats(spec.data, spec.evaluate["ref_split"], "domain", spec.evaluate["n_ref"]),
+    }
+
+
+def curve_args(wildcards, input):
+    if "classifier" not in input.keys():
+        return ""
+    return f"--domain-classifier {input.classifier} --domain-ref {input.domain_ref}"
+
+
+def score_inputs(wildcards):
+    spec = STUDY.run(wildcards.data, wildcards.arch, wildcards.method, int(wildcards.seed))
+    inputs = {"train": run_path(spec, "train.json"), "generator": run_path(spec, "generator.pt"), "study": STUDY_FILE}
+    return inputs | scoring_references(spec.data, spec.evaluate)
+
+
+def scoring_references(data, evaluate):
+    if not is_image_data(data):
+        return {}
+    refs = {}
+    if evaluate["inception"]:
+        if evaluate["inception_weights"] == "offline":
+            refs["inception_weights"] = inception_weights()
+        refs["inception_ref"] = reference_stats(data, evaluate["ref_split"], "inception", evaluate["n_ref"])
+    if evaluate["domain"]:
+        refs["domain_classifier"] = domain_classifier(data)
+        refs["domain_ref"] = reference_stats(data, evaluate["ref_split"], "domain", evaluate["n_ref"])
+    return refs
+
+
+def reference_args(wildcards, input):
+    names = ("inception_weights", "inception_ref", "domain_classifier", "domain_ref")
+    return " ".join(f"--{name.replace('_', '-')} {input[name]}" for name in names if name in input.keys())
+
+
+def floor_inputs(wildcards):
+    return {"study": STUDY_FILE} | scoring_references(wildcards.data, STUDY.config["evaluate"])
+
+
+def all_metrics(method=None):
+    return [run_path(spec, "metrics.json") for spec in STUDY.runs if method in (None, spec.method_name)]
+
+
+def real_floors():
+    return [f"results/{EXP}/reference/{data}/real_metrics.json" for data in STUDY.data_names() if is_image_data(data)]

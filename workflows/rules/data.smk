@@ -63,9 +63,11 @@ rule fetch_data:
     """Download a data set with torchvision when it is not installed (needs network access)."""
     output:
         marker="{root}/.{data}.fetched",
+    log:
+        "{root}/.{data}.fetch.log",
     wildcard_constraints:
         data="fashion32|cifar10",
     resources:
         runtime=30,
     shell:
-        "python -m suite fetch-data {wildcards.data} --root {wildcards.root} && touch {output.marker}"
+        "python -m suite fetch-data {wildcards.data} --root {wildcards.root} 2> {log} && touch {output.marker}"

@@ -1,14 +1,6 @@
 # Aggregation and the report; one target rule per method (wgan_gp, sngan, ...).
 
 
-def all_metrics(method=None):
-    return [run_path(spec, "metrics.json") for spec in STUDY.runs if method in (None, spec.method_name)]
-
-
-def real_floors():
-    return [f"results/{EXP}/reference/{data}/real_metrics.json" for data in STUDY.data_names() if is_image_data(data)]
-
-
 rule collect_runs:
     input:
         metrics=all_metrics(),

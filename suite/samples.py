@@ -10,8 +10,11 @@ from suite.io import atomic_path
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """Generator output in [-1, 1] -> uint8 [0, 255] (the scoring convention)."""
-    return ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    """Generator output in [-1, 1] -> uint8 [0, 255], rounded to nearest (clamped), on the CPU.
+
+    The one conversion used for sample grids and for scoring.
+    """
+    return images.detach().float().mul(127.5).add_(128.0).clamp_(0, 255).to(torch.uint8).cpu()
 
 
 def save_samples(samples: torch.Tensor, path: Path) -> None:

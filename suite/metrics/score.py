@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 from suite.metrics import frechet
 from suite.metrics.extractors import Extractor, take_images
 from suite.metrics.reference import KID_ROWS, Reference, as_reference, subset_indices
+from suite.samples import to_uint8
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,6 @@ NO_LOGITS = ("no logits: offline Inception weights are pool3-only (fid-helper-py
              "run with network access to use torch-fidelity's weights")
 
 Batches = Iterable[torch.Tensor] | torch.Tensor
-
-
-def to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """Generator output in [-1, 1] -> uint8 [0, 255], rounded to nearest (clamped)."""
-    return images.detach().float().mul(127.5).add_(128.0).clamp_(0, 255).to(torch.uint8).cpu()
 
 
 def generator_batches(generator: torch.nn.Module, n: int, batch_size: int, latent_dim: int, seed: int = 0,

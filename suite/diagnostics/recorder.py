@@ -31,6 +31,7 @@ from suite.diagnostics.layers import critic_layers
 from suite.diagnostics.probe import CriticLoss, layer_gradients
 from suite.diagnostics.spectra import (estimated_sigma, exact_sigma, histogram_edges,
                                        max_abs_weight, weight_histogram)
+from suite.io import write_text
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +51,6 @@ def _rows_text(rows: list[tuple]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows([[_format(v) for v in row] for row in rows])
     return buffer.getvalue()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def _kept_rows(path: Path, columns: tuple[str, ...], rows_per_step: int,
@@ -99,7 +91,7 @@ class _RowFile:
         if resume_step is not None and path.exists():
             kept = _kept_rows(path, columns, rows_per_step, resume_step)
         self.kept = kept
-        _atomic_write(path, _rows_text([columns]) + "".join(kept))
+        write_text(path, _rows_text([columns]) + "".join(kept))
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND)
 
     def append(self, rows: list[tuple]) -> None:

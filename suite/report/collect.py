@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from suite.errors import DataMissingError, GanbenchError
+from suite.io import write_text
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +33,7 @@ MISSING = "missing"
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write text to a temp file beside `path`, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, text)
 
 
 def atomic_write_csv(frame: pd.DataFrame, path: Path) -> None:

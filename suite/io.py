@@ -36,10 +36,16 @@ def write_json(path: Path | str, data: dict) -> None:
 
 
 def save_torch(path: Path | str, obj: object) -> None:
+    """torch.save, atomically; through a buffer, so equal objects give equal bytes
+    (torch.save names its archive after the file, which would leak the temp name into the hash)."""
+    import io
+
     import torch
 
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
     with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+        tmp.write_bytes(buffer.getbuffer())
 
 
 class CsvLog:

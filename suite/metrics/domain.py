@@ -18,7 +18,8 @@ from tqdm.auto import tqdm
 
 from suite.errors import DataMissingError
 from suite.metrics.extractors import Extractor
-from suite.metrics.inception import atomic_torch_save, sha256_file
+from suite.io import save_torch
+from suite.metrics.inception import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,8 @@ def train_domain_classifier(data_name: str, out_path: str | Path, seed: int = 0,
     info = {"test_accuracy": accuracy, "seconds": seconds, "epochs": epochs, "seed": seed,
             "n_train": len(images), "n_test": len(test_labels), "threads": torch.get_num_threads(),
             "data": data_name}
-    atomic_torch_save({"format": FORMAT, "state_dict": model.to(memory_format=torch.contiguous_format).state_dict(),
-                       "config": {"channels": int(images.shape[1]), "width": width}, **info}, out_path)
+    save_torch(out_path, {"format": FORMAT, "state_dict": model.to(memory_format=torch.contiguous_format).state_dict(),
+                          "config": {"channels": int(images.shape[1]), "width": width}, **info})
     info.update(sha256=sha256_file(out_path), path=str(out_path))
     log.info("domain classifier %s: test accuracy %.4f in %.1f s", data_name, accuracy, seconds)
     return info

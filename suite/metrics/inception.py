@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import io
 import logging
 import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from torch_fidelity import feature_extractor_inceptionv3 as tf_inception
 from torch_fidelity.feature_extractor_inceptionv3 import BasicConv2d, FeatureExtractorInceptionV3
 
 from suite.errors import DataMissingError
+from suite.io import save_torch
 from suite.metrics.extractors import Extractor
 
 log = logging.getLogger(__name__)
@@ -42,25 +41,6 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def atomic_torch_save(obj: object, out_path: str | Path) -> None:
-    """torch.save to a temp file in the target folder, then rename (no half-written file).
-
-    Serialised through a buffer, so equal objects give equal bytes (torch.save names its archive
-    after the file, which would make the temp name leak into the hash)."""
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(buffer.getbuffer())
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def fid_helper_torchscript_path() -> Path:
@@ -143,7 +123,7 @@ def convert_offline_weights(out_path: str | Path, torchscript_path: str | Path |
     Writes `out_path` atomically; returns {"sha256", "source", "path", "has_logits": False}.
     """
     state = converted_state_dict(torchscript_path)
-    atomic_torch_save(state, out_path)
+    save_torch(out_path, state)
     sha = sha256_file(out_path)
     log.info("converted offline Inception weights to %s (sha256 %s)", out_path, sha[:12])
     return {"sha256": sha, "source": OFFLINE_SOURCE, "path": str(out_path), "has_logits": False}

@@ -238,6 +238,8 @@ class Trainer:
     def _fit(self, guard: _SignalGuard) -> dict:
         cfg = self.train_cfg
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.out_dir.rglob(".*.tmp"):  # left by a SIGKILL mid-write; never renamed, so never used
+            stale.unlink()
         ctx = self._build()
         step, seconds, status = self._resume(ctx)
         resume_step = step if step > 0 else None

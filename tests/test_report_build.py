@@ -15,6 +15,7 @@ import pytest
 from suite.errors import ConfigError, DataMissingError
 from suite.report import build_report, collect_runs
 from suite.report.build import reference_method, report_metrics
+from suite.report.figures import KINDS
 from test_report_synthetic import DATA, DIVERGED, EXPERIMENT, METHODS, REAL, make_tree
 
 MISSING = ("dcgan", "sngan", 2)
@@ -82,19 +83,20 @@ def test_every_link_is_relative_and_resolves(report):
 
 def test_figures_of_every_kind_png_and_pdf(report):
     figures = report["report_dir"] / "figures"
-    for stem in ("metric_fid_fashion32_dcgan", "metric_domain_is_fashion32_resnet", "curve_domain_is_fashion32_dcgan",
-                 "losses_fashion32_resnet", "grad_norms_fashion32_dcgan", "weights_fashion32_dcgan",
-                 "sigmas_fashion32_dcgan"):
+    for stem in ("metric_by_method/metric_fid_fashion32_dcgan", "metric_by_method/metric_domain_is_fashion32_resnet",
+                 "curve/curve_domain_is_fashion32_dcgan", "losses/losses_fashion32_resnet",
+                 "grad_norms/grad_norms_fashion32_dcgan", "weights/weights_fashion32_dcgan",
+                 "sigmas/sigmas_fashion32_dcgan"):
         for ext in ("png", "pdf"):
             assert (figures / f"{stem}.{ext}").stat().st_size > 1000, stem
     # the resnet runs have no diagnostics/: those figures are skipped, the rest still made
-    assert not list(figures.glob("grad_norms_*resnet*")) and not list(figures.glob("sigmas_*resnet*"))
+    assert not list(figures.glob("*/grad_norms_*resnet*")) and not list(figures.glob("*/sigmas_*resnet*"))
     # curve.csv has no fid column: no FID curve
-    assert not list(figures.glob("curve_fid_*"))
-    samples = sorted(p.name for p in figures.glob("samples_*.png"))
+    assert not list(figures.glob("curve/curve_fid_*"))
+    samples = sorted(p.name for p in (figures / "samples").glob("samples_*.png"))
     assert len(samples) == 6
     source = report["run_root"] / DATA / "dcgan" / "wgan-gp" / "seed0" / "samples.png"
-    assert (figures / "samples_fashion32_dcgan_wgan-gp.png").read_bytes() == source.read_bytes()
+    assert (figures / "samples" / "samples_fashion32_dcgan_wgan-gp.png").read_bytes() == source.read_bytes()
 
 
 def test_lists_protocol_versions_and_config(report):
@@ -146,8 +148,10 @@ def test_optional_inputs_absent_skip_their_figures(tmp_path):
     runs_csv = tmp_path / "runs.csv"
     collect_runs(tree["runs"], runs_csv)
     index = build_report(runs_csv, tree["run_root"], tmp_path / "report", {"report": {"metrics": ["fid"]}})
-    made = sorted(p.name for p in (tmp_path / "report" / "figures").iterdir())
-    assert made == sorted(f"metric_fid_fashion32_{a}.{e}" for a in ("dcgan", "resnet") for e in ("png", "pdf"))
+    figures = tmp_path / "report" / "figures"
+    made = sorted(p.relative_to(figures).as_posix() for p in figures.rglob("*.*"))
+    assert made == sorted(f"metric_by_method/metric_fid_fashion32_{a}.{e}" for a in ("dcgan", "resnet") for e in ("png", "pdf"))
+    assert sorted(p.name for p in figures.iterdir()) == sorted(KINDS)  # every kind's folder, empty or not
     text = index.read_text()
     assert "real-data floor</th><td>not given" in text and 'id="fig-losses"' not in text
 

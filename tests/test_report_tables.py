@@ -72,14 +72,20 @@ def test_every_metric_table_has_a_real_data_row_and_tests(summary):
 
 
 def test_cost_table_seconds_per_step(runs):
-    table = cost_table(runs)
+    table = cost_table(runs, "wgan-gp")
     expected = runs.groupby(["arch", "method"])["seconds_per_step"].agg(["mean", "std"])
     col = table.columns.index("s / step")
     for (arch, method), exp in expected.iterrows():
         assert _cells(table, method, arch)[col] == PM(pytest.approx(exp["mean"]), pytest.approx(exp["std"]))
+        ratio = exp["mean"] / expected.loc[(arch, "wgan-gp"), "mean"]
+        assert _cells(table, method, arch)[table.columns.index("x wgan-gp")] == pytest.approx(ratio)
     sngan = _cells(table, "sngan", "dcgan")
     assert sngan[table.columns.index("x fastest")] == pytest.approx(1.0)
+    assert sngan[table.columns.index("x wgan-gp")] == pytest.approx(0.74 / 1.09)
     assert _cells(table, "wgan-gp", "dcgan")[table.columns.index("x fastest")] == pytest.approx(1.09 / 0.74)
+    assert (table.rows.index(sngan), 5) in table.bold
+    for text in (to_markdown(table), to_latex(table), to_html(table)):
+        assert "x wgan-gp" in text and "x fastest" in text and "0.74" in text
 
 
 def test_latex_escapes_and_booktabs():
@@ -123,7 +129,7 @@ def test_published_yaml_holds_the_notes_numbers():
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex binary not installed")
 def test_latex_tables_compile_with_pdflatex(summary, runs, tmp_path):
     tables = [results_table(summary, METRICS, {DATA: REAL}), metric_table(summary, "fid", {DATA: REAL}, "wgan-gp"),
-              cost_table(runs)]
+              cost_table(runs, "wgan-gp")]
     entries = [{"paper": "sngan-table2", "row": "SN-GAN, hinge loss", "data": DATA, "arch": "dcgan", "method": "sngan"}]
     tables.append(comparison_view(published.comparison_table(entries, summary, {DATA: REAL}, "n_gen 1000 & 50%")))
     inputs = []

@@ -142,7 +142,7 @@ def make_tables(runs, summary, metrics, real, reference, study, our_protocol) ->
     if entries:
         comparison = published.comparison_table(entries, summary, real, ours_protocol=our_protocol)
         made.append(tables.comparison_view(comparison))
-    made.append(tables.cost_table(runs))
+    made.append(tables.cost_table(runs, reference))
     return made
 
 

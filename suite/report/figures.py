@@ -303,15 +303,21 @@ def sample_grids(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figu
 
 def all_figures(runs: pd.DataFrame, run_root: Path, metrics: list[str], real: dict[str, dict],
                 out_dir: Path) -> list[Figure]:
-    """Every figure kind in KINDS order; absent inputs skip their figure."""
-    out_dir = Path(out_dir)
-    made = [f for m in metrics for f in metric_by_method(runs, m, real, out_dir)]
-    made += curves(runs, run_root, metrics, out_dir)
-    made += losses(runs, run_root, out_dir)
-    made += grad_norms(runs, run_root, out_dir)
-    made += weights(runs, run_root, out_dir)
-    made += sigmas(runs, run_root, out_dir)
-    made += sample_grids(runs, run_root, out_dir)
+    """Every figure kind in KINDS order, each in `out_dir/<kind>/`; absent inputs skip their figure.
+
+    Every kind's folder is made, empty or not: the workflow declares each as an output, so
+    `snakemake --report` can caption each kind.
+    """
+    folder = {kind: Path(out_dir) / kind for kind in KINDS}
+    for path in folder.values():
+        path.mkdir(parents=True, exist_ok=True)
+    made = [f for m in metrics for f in metric_by_method(runs, m, real, folder["metric_by_method"])]
+    made += curves(runs, run_root, metrics, folder["curve"])
+    made += losses(runs, run_root, folder["losses"])
+    made += grad_norms(runs, run_root, folder["grad_norms"])
+    made += weights(runs, run_root, folder["weights"])
+    made += sigmas(runs, run_root, folder["sigmas"])
+    made += sample_grids(runs, run_root, folder["samples"])
     for kind in KINDS:
         if not any(f.kind == kind for f in made):
             log.info("no %s figure: its inputs are absent", kind)

@@ -169,29 +169,34 @@ def metric_table(summary: pd.DataFrame, metric: str, real: dict[str, dict], refe
                       "comparisons of this metric in parentheses.")
 
 
-def cost_table(runs: pd.DataFrame) -> Table:
-    """Seconds per generator step (incl. its critic steps) per (data, arch, method)."""
+def cost_table(runs: pd.DataFrame, reference: str) -> Table:
+    """Seconds per generator step (incl. its critic steps) per (data, arch, method): mean over the seeds,
+    and its ratio to the reference method's and to the fastest method's of the same (data, arch)."""
     done = runs[runs["status"] != "missing"]
     agg = (done.groupby(["data", "arch", "method"], sort=False)
            .agg(runs=("seed", "size"), steps=("steps", "mean"), sps_mean=("seconds_per_step", "mean"),
                 sps_std=("seconds_per_step", "std"), seconds_mean=("seconds", "mean"))
            .reset_index())
-    fastest = agg.groupby(["data", "arch"], sort=False)["sps_mean"].transform("min")
-    agg["relative"] = agg["sps_mean"] / fastest
-    columns = ["data", "arch", "method", "runs", "steps", "s / step", "x fastest", "total s"]
+    by_group = agg.groupby(["data", "arch"], sort=False)["sps_mean"]
+    reference_sps = agg["sps_mean"].where(agg["method"] == reference).groupby([agg["data"], agg["arch"]]).transform("max")
+    agg["x_reference"] = agg["sps_mean"] / reference_sps
+    agg["x_fastest"] = agg["sps_mean"] / by_group.transform("min")
+    columns = ["data", "arch", "method", "runs", "steps", "s / step", f"x {reference}", "x fastest", "total s"]
     rows, starts, bold = [], set(), set()
     previous = None
     for _, r in agg.iterrows():
         if (r["data"], r["arch"]) != previous:
             starts.add(len(rows))
             previous = (r["data"], r["arch"])
-        if r["relative"] == 1.0:
+        if r["x_fastest"] == 1.0:
             bold.add((len(rows), 5))
         steps = "n/a" if _isnan(r["steps"]) else str(int(round(r["steps"])))
         rows.append([r["data"], r["arch"], r["method"], int(r["runs"]), steps,
-                     PM(r["sps_mean"], r["sps_std"]), r["relative"], r["seconds_mean"]])
-    return Table("cost", "Cost: seconds per generator step (incl. its critic steps)", columns, rows, agg, bold,
-                 starts, note="Wall time as recorded by each run; equal steps cost unequal time.")
+                     PM(r["sps_mean"], r["sps_std"]), r["x_reference"], r["x_fastest"], r["seconds_mean"]])
+    return Table("cost", "Cost: seconds per generator step (incl. its critic steps), mean ± std over seeds",
+                 columns, rows, agg, bold, starts,
+                 note=f"Wall time as recorded by each run (train.seconds_per_step); x {reference}: ratio to the "
+                      "reference method, x fastest: to the fastest method of the same data/arch (fastest in bold).")
 
 
 def comparison_view(comparison: pd.DataFrame) -> Table:

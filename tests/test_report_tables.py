@@ -57,7 +57,7 @@ def test_results_table_mean_std_and_bold_best(summary):
     assert len(real_rows) == 2 and real_rows[0][fid_col] == PM(REAL["fid"], np.nan)
     md = to_markdown(table)
     assert f"**{expected['mean']:.2f} ± {expected['std']:.2f}**" in md
-    assert "| fashion32 | dcgan | real data |  |  | 1.25 |" in md
+    assert "| fashion32 | dcgan | real data |  |  |  | 1.25 |" in md
 
 
 def test_every_metric_table_has_a_real_data_row_and_tests(summary):

@@ -105,6 +105,8 @@ def collect_runs(run_dirs: list[Path], out_csv: Path, missing_ok: bool = False) 
             f"{len(missing)} of {len(run_dirs)} runs have no metrics.json: {names} "
             "(run their score rule first, or pass missing_ok to list them in the report)"
         )
+    if missing:
+        log.warning("%d runs have no metrics.json, listed as missing: %s", len(missing), ", ".join(map(str, missing)))
     rows = [_missing_row(d) if d in missing else read_run(d) for d in run_dirs]
     frame = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
     frame = frame.astype({"diverged_at_step": "Int64", "steps": "Int64", "seed": "Int64"})

@@ -109,7 +109,7 @@ def _best_rows(values: dict[int, float], metric: str) -> set[int]:
 
 def results_table(summary: pd.DataFrame, metrics: list[str], real: dict[str, dict]) -> Table:
     """Overview: per (data, arch, method) `mean +- std` of every metric; best per group in bold."""
-    columns = ["data", "arch", "method", "seeds", "diverged"] + [metric_label(m) for m in metrics]
+    columns = ["data", "arch", "method", "seeds", "diverged", "missing"] + [metric_label(m) for m in metrics]
     rows, bold, starts, numeric = [], set(), set(), []
     for data, arch in _group_keys(summary):
         starts.add(len(rows))
@@ -118,9 +118,9 @@ def results_table(summary: pd.DataFrame, metrics: list[str], real: dict[str, dic
         for method in dict.fromkeys(group["method"]):
             sub = group[group["method"] == method].set_index("metric")
             first = sub.iloc[0]
-            row = [data, arch, method, int(first["n_seeds"]), int(first["n_diverged"])]
-            record = {"data": data, "arch": arch, "method": method,
-                      "n_seeds": int(first["n_seeds"]), "n_diverged": int(first["n_diverged"])}
+            counts = {key: int(first[key]) for key in ("n_seeds", "n_diverged", "n_missing")}
+            row = [data, arch, method, *counts.values()]
+            record = {"data": data, "arch": arch, "method": method, **counts}
             for m in metrics:
                 mean, std = sub.loc[m, "mean"], sub.loc[m, "std"]
                 row.append(PM(mean, std))
@@ -129,14 +129,15 @@ def results_table(summary: pd.DataFrame, metrics: list[str], real: dict[str, dic
             rows.append(row)
             numeric.append(record)
         for j, m in enumerate(metrics):
-            bold |= {(r, 5 + j) for r in _best_rows(means[m], m)}
+            bold |= {(r, 6 + j) for r in _best_rows(means[m], m)}
         if data in real:
-            rows.append([data, arch, REAL, "", ""] + [PM(real[data].get(m, np.nan), np.nan) for m in metrics])
+            rows.append([data, arch, REAL, "", "", ""] + [PM(real[data].get(m, np.nan), np.nan) for m in metrics])
             numeric.append({"data": data, "arch": arch, "method": REAL,
                             **{f"{m}_mean": real[data].get(m, np.nan) for m in metrics}})
     return Table("results", "Results: mean ± std over seeds (best per data/arch in bold)", columns, rows,
                  pd.DataFrame(numeric), bold, starts,
-                 note="Diverged runs are counted and excluded from the numbers.")
+                 note="seeds: runs with results; diverged runs are counted and excluded from the numbers; "
+                      "missing: runs without metrics.json (listed on the report page).")
 
 
 def metric_table(summary: pd.DataFrame, metric: str, real: dict[str, dict], reference: str) -> Table:

@@ -24,7 +24,9 @@ def render(results: dict) -> str:
                           [[r["arch"], r["preset"], r["n_dis"], r["batch_size"], r["suite_seconds_per_iteration"],
                             r["bare_seconds_per_iteration"], r["suite_images_per_second"],
                             r["ratio_suite_to_bare"]] for r in results["training"]["rows"]]),
-                  f"target: {results['training']['target']}"]
+                  f"target: {results['training']['target']}",
+                  *[f"not applicable: {r['arch']}/{r['preset']}: {r['reason']}"
+                    for r in results["training"]["not_applicable"]]]
     if "parts" in results:
         p = results["parts"]
         lines += ["", f"stabilization parts: {p['preset']} on {p['arch']} {p['arch_spec']}, n_dis {p['n_dis']}",

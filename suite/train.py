@@ -235,7 +235,7 @@ class Trainer:
 
     def _samples(self, ctx: StepContext) -> torch.Tensor:
         ctx.generator.eval()
-        with torch.no_grad():
+        with torch.inference_mode():
             samples = ctx.generator(self.sample_z).float()
         ctx.generator.train()
         return samples

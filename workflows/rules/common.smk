@@ -1,5 +1,8 @@
 # Study resolution and the paths every rule shares.
+import os
 import sys
+
+from snakemake.logging import logger
 
 from suite.config import resolve_study, study_config_for_snakemake, write_resolved_study
 from suite.errors import ConfigError
@@ -15,6 +18,7 @@ EXP = STUDY.experiment
 STUDY_FILE = str(write_resolved_study(STUDY))
 CACHE = "results/cache"
 RUN_DIR = "results/{exp}/runs/{data}/{arch}/{method}/seed{seed}"
+REPORT_DIR = "results/{exp}/report"
 DOMAIN = STUDY.config["domain_classifier"]
 OFFLINE_INCEPTION = STUDY.config["evaluate"]["inception_weights"] == "offline"
 DOMAIN_KEY = f"s{DOMAIN['seed']}-e{DOMAIN['epochs']}" + (f"-n{DOMAIN['n_train']}" if DOMAIN["n_train"] else "")
@@ -126,3 +130,29 @@ def all_metrics(method=None):
 
 def real_floors():
     return [f"results/{EXP}/reference/{data}/real_metrics.json" for data in STUDY.data_names() if is_image_data(data)]
+
+
+def report_in_dag():
+    return any(job.rule.name == "build_report" for job in workflow.dag.jobs)
+
+
+def partial_report():
+    """The report of the runs that finished, listing the others as missing (after --keep-going)."""
+    out = REPORT_DIR.format(exp=EXP)
+    missing = [os.path.dirname(path) for path in all_metrics() if not os.path.exists(path)]
+    logger.warning(f"ganbench: {len(missing)} runs have no metrics.json: {', '.join(missing) or 'none'}")
+    floors = " ".join(path for path in real_floors() if os.path.exists(path))
+    os.makedirs(out, exist_ok=True)
+    try:
+        shell(
+            f"python -m suite collect --missing-ok --study {STUDY_FILE} --out {out}/runs.csv 2> {out}/collect.log"
+            f" && python -m suite report --study {STUDY_FILE} --runs {out}/runs.csv --out-dir {out} {floors}"
+            f" 2> {out}/report.log"
+        )
+    except Exception as error:  # the handler must not mask the failure that called it
+        logger.error(f"ganbench: the partial report failed ({error}); see {out}/collect.log and {out}/report.log")
+        return
+    # Dated to 1970, runs.csv is older than every metrics.json, so the next call reruns the missing
+    # runs and the report (an up-to-date index.html would hide them); 1 s, as Snakemake reads 0 as no time.
+    os.utime(f"{out}/runs.csv", (1, 1))
+    logger.warning(f"ganbench: partial report {out}/index.html lists the {len(missing)} missing runs")

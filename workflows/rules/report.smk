@@ -1,12 +1,6 @@
 # Aggregation and the report; one target rule per method (wgan_gp, sngan, ...).
-import os
-
-from snakemake.logging import logger
-
 from suite.report.build import FIGURE_HEADINGS
 from suite.report.figures import KINDS
-
-REPORT_DIR = "results/{exp}/report"
 
 
 rule collect_runs:
@@ -41,32 +35,6 @@ rule build_report:
     shell:
         "python -m suite report --study {input.study} --runs {input.runs} "
         "--out-dir results/{wildcards.exp}/report {input.floors} 2> {log}"
-
-
-def report_in_dag():
-    return any(job.rule.name == "build_report" for job in workflow.dag.jobs)
-
-
-def partial_report():
-    """The report of the runs that finished, listing the others as missing (after --keep-going)."""
-    out = REPORT_DIR.format(exp=EXP)
-    missing = [os.path.dirname(path) for path in all_metrics() if not os.path.exists(path)]
-    logger.warning(f"ganbench: {len(missing)} runs have no metrics.json: {', '.join(missing) or 'none'}")
-    floors = " ".join(path for path in real_floors() if os.path.exists(path))
-    os.makedirs(out, exist_ok=True)
-    try:
-        shell(
-            f"python -m suite collect --missing-ok --study {STUDY_FILE} --out {out}/runs.csv 2> {out}/collect.log"
-            f" && python -m suite report --study {STUDY_FILE} --runs {out}/runs.csv --out-dir {out} {floors}"
-            f" 2> {out}/report.log"
-        )
-    except Exception as error:  # the handler must not mask the failure that called it
-        logger.error(f"ganbench: the partial report failed ({error}); see {out}/collect.log and {out}/report.log")
-        return
-    # Dated to 1970, runs.csv is older than every metrics.json, so the next call reruns the missing
-    # runs and the report (an up-to-date index.html would hide them); 1 s, as Snakemake reads 0 as no time.
-    os.utime(f"{out}/runs.csv", (1, 1))
-    logger.warning(f"ganbench: partial report {out}/index.html lists the {len(missing)} missing runs")
 
 
 # Snakemake never runs a job whose input failed, so under --keep-going the report rule cannot

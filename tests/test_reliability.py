@@ -61,9 +61,10 @@ def run_dir(workdir, experiment, run):
 
 
 def comparable(record):
-    """metrics.json without what may differ between equal runs: wall times and the experiment name."""
+    """metrics.json without what may differ between equal runs: wall times, the experiment name and the
+    code version (a commit may land between the two runs; the numbers must not move with it)."""
     record = json.loads(json.dumps(record))
-    del record["run"]["experiment"], record["protocol"]["seconds"]
+    del record["run"]["experiment"], record["run"]["code_version"], record["protocol"]["seconds"]
     for key in ("seconds", "seconds_per_step"):
         del record["train"][key]
     return record

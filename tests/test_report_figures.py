@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
-from suite.report.figures import _band, grad_profile, metric_by_method, safe, sigma_in_use
+from suite.report.figures import _band, _plot_band, grad_profile, metric_by_method, safe, sigma_in_use
 
 
 def _layers(seed: int, norms: list[float], steps=(0, 10)) -> pd.DataFrame:
@@ -51,3 +52,13 @@ def test_metric_figure_skipped_when_no_values(tmp_path):
     assert metric_by_method(runs, "fid", {}, tmp_path) == []
     assert not list(tmp_path.iterdir())
     assert safe("wgan-wc c=0.1/x") == "wgan-wc-c-0.1-x"
+
+
+def test_band_against_seconds_uses_the_seeds_mean_time_per_step():
+    a = pd.DataFrame({"step": [5, 10], "seconds": [4.0, 8.0], "domain_fid": [3.0, 1.0]})
+    b = pd.DataFrame({"step": [5, 10], "seconds": [6.0, 12.0], "domain_fid": [5.0, 3.0]})
+    fig, ax = plt.subplots()
+    _plot_band(ax, [a, b], "seconds", "domain_fid", "k", "m")
+    line = ax.get_lines()[0]
+    assert line.get_xdata().tolist() == [5.0, 10.0] and line.get_ydata().tolist() == [4.0, 2.0]
+    plt.close(fig)

@@ -93,12 +93,17 @@ def _band(frames: list[pd.DataFrame], x: str, y: str) -> pd.DataFrame:
 
 
 def _plot_band(ax, frames, x, y, color, label):
-    band = _band(frames, x, y)
+    """The seeds' mean and min-max band of y at each step, drawn against x: the step, or the seeds'
+    mean of another column (seconds) at that step, since seeds never share exact wall-clock times."""
+    band = _band(frames, "step", y)
     if band.empty:
         return
-    ax.plot(band[x], band["mean"], color=color, label=label, lw=1.4)
+    xs = band["step"]
+    if x != "step":
+        xs = pd.concat(frames, ignore_index=True).groupby("step")[x].mean().reindex(band["step"]).to_numpy()
+    ax.plot(xs, band["mean"], color=color, label=label, lw=1.4)
     if len(frames) > 1:
-        ax.fill_between(band[x], band["min"], band["max"], color=color, alpha=0.2, lw=0)
+        ax.fill_between(xs, band["min"], band["max"], color=color, alpha=0.2, lw=0)
 
 
 def metric_by_method(runs: pd.DataFrame, metric: str, real: dict[str, dict], out_dir: Path) -> list[Figure]:

@@ -12,7 +12,7 @@ import pytest
 from suite.report import published
 from suite.report.collect import collect_runs
 from suite.report.stats import summarize
-from suite.report.tables import (PM, Table, comparison_view, cost_table, latex_escape, metric_table,
+from suite.report.tables import (PM, Table, _plain, comparison_view, cost_table, latex_escape, metric_table,
                                  results_table, to_html, to_latex, to_markdown, write_table)
 from test_report_synthetic import DATA, REAL, make_tree
 
@@ -145,3 +145,13 @@ def test_latex_tables_compile_with_pdflatex(summary, runs, tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 1000
     assert "Undefined control sequence" not in proc.stdout
+
+
+def test_median_and_ci_show_the_places_of_the_spread():
+    row = {"data": DATA, "arch": "dcgan", "method": "wgan-gp", "metric": "domain_is", "n_seeds": 2, "n_diverged": 0,
+           "n_missing": 0, "n": 2, "mean": 1.00006, "std": 1.41e-5, "median": 1.00006, "ci_low": 1.00005,
+           "ci_high": 1.00007, "rank": 1.0, "p_welch": np.nan, "p_mwu": np.nan, "p_welch_holm": np.nan,
+           "p_mwu_holm": np.nan}
+    cells = metric_table(pd.DataFrame([row]), "domain_is", {}, "wgan-gp").rows[0]
+    assert _plain(cells[5]) == "1.000060 ± 0.000014"
+    assert cells[6:8] == ["1.000060", "[1.000050, 1.000070]"]

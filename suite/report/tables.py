@@ -75,12 +75,20 @@ def fmt_p(p) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def places_for(cell: PM) -> int | None:
+    """Decimal places for a `mean +- std` and its companions (median, CI): enough to show the spread's first digit."""
+    if _isnan(cell.mean):
+        return None
+    places = decimals(cell.mean)
+    if not _isnan(cell.std) and cell.std > 0:
+        places = min(max(places, 1 - math.floor(math.log10(abs(cell.std)))), 6)
+    return places
+
+
 def _pm_parts(cell: PM) -> tuple[str, str | None]:
     if _isnan(cell.mean):
         return "n/a", None
-    places = decimals(cell.mean)
-    if not _isnan(cell.std) and cell.std > 0:  # enough places to show the spread's first digit
-        places = min(max(places, 1 - math.floor(math.log10(abs(cell.std)))), 6)
+    places = places_for(cell)
     return fmt(cell.mean, places), (None if _isnan(cell.std) else fmt(cell.std, places))
 
 
@@ -151,10 +159,12 @@ def metric_table(summary: pd.DataFrame, metric: str, real: dict[str, dict], refe
         starts.add(len(rows))
         means = {}
         for _, r in sub[(sub["data"] == data) & (sub["arch"] == arch)].iterrows():
-            ci = "n/a" if _isnan(r["ci_low"]) else f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]"
+            cell = PM(r["mean"], r["std"])
+            places = places_for(cell)
+            ci = "n/a" if _isnan(r["ci_low"]) else f"[{fmt(r['ci_low'], places)}, {fmt(r['ci_high'], places)}]"
             means[len(rows)] = r["mean"]
-            rows.append([data, arch, r["method"], int(r["n"]), int(r["n_diverged"]), PM(r["mean"], r["std"]),
-                         r["median"], ci, "n/a" if _isnan(r["rank"]) else str(int(r["rank"])),
+            rows.append([data, arch, r["method"], int(r["n"]), int(r["n_diverged"]), cell,
+                         fmt(r["median"], places), ci, "n/a" if _isnan(r["rank"]) else str(int(r["rank"])),
                          "reference" if r["method"] == reference else f"{fmt_p(r['p_welch'])} ({fmt_p(r['p_welch_holm'])})",
                          "reference" if r["method"] == reference else f"{fmt_p(r['p_mwu'])} ({fmt_p(r['p_mwu_holm'])})"])
         bold |= {(r, 5) for r in _best_rows(means, metric)}

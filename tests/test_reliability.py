@@ -8,7 +8,6 @@ Inception weights. docs/reliability.md lists every fault and its outcome.
 import json
 import math
 import os
-import shutil
 import signal
 import subprocess
 import sys

@@ -42,6 +42,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--domain-n", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=2, help="torch threads of the in-process sections")
     parser.add_argument("--smoke", default="configs/smoke.yaml", help="study timed by the studies section")
+    parser.add_argument("--splits", nargs="+", choices=[name for name, _, _ in studies.SPLITS],
+                        help="cores x threads splits the studies section times (default: all)")
     parser.add_argument("--study", help="also time `snakemake --cores 2 all` on configs/NAME.yaml")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "results" / "bench")
     args = parser.parse_args(argv)
@@ -67,7 +69,8 @@ def run(args: argparse.Namespace) -> dict:
         "inception": lambda: extraction.inception_section(cache, args.inception_n, args.inception_batch,
                                                           args.repeats),
         "domain": lambda: extraction.domain_section(cache, args.domain_n, 500, args.repeats),
-        "studies": lambda: studies.splits_section(args.smoke),
+        "studies": lambda: studies.splits_section(args.smoke, [s for s in studies.SPLITS
+                                                               if args.splits is None or s[0] in args.splits]),
     }
     for section in args.sections:
         logging.getLogger(__name__).info("benchmark section %s", section)

@@ -133,8 +133,11 @@ class RunSpec:
         return Path(results) / self.experiment / "runs" / self.run_id
 
     def config_hash(self) -> str:
-        """sha256 over every field that determines the run's numbers (not threads or the experiment name)."""
-        payload = {k: v for k, v in asdict(self).items() if k not in ("experiment", "threads")}
+        """sha256 over every field that determines the run's numbers.
+
+        Not threads or the experiment name; not the device either, so a checkpoint moves between CPU and GPU.
+        """
+        payload = {k: v for k, v in asdict(self).items() if k not in ("experiment", "threads", "device")}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import subprocess
 from functools import lru_cache
@@ -9,27 +10,39 @@ from pathlib import Path
 
 import suite
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+SUITE_ROOT = Path(suite.__file__).resolve().parent
 
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """`<package version>+g<commit>` (with `.dirty` when the tracked suite code has local edits)."""
+    """`<package version>+src.<hash>`: sha256 over the suite's own source and data files.
+
+    A checkpoint resumes only under the same code version, so this names exactly the code that
+    produces the numbers: a commit that touches only docs or tests keeps checkpoints valid, a local
+    edit of the suite does not, and installs without git get a version too.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(SUITE_ROOT.rglob("*")):
+        if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(SUITE_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{suite.__version__}+src.{digest.hexdigest()[:12]}"
+
+
+def git_commit() -> str | None:
+    """The checkout's commit (with `-dirty` for local edits of tracked files), or None outside git."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT,
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "suite"],
-                               cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=12"], cwd=SUITE_ROOT.parent,
+                              capture_output=True, text=True, check=True).stdout.strip() or None
     except (OSError, subprocess.CalledProcessError):
-        return suite.__version__
-    return f"{suite.__version__}+g{commit}{'.dirty' if dirty else ''}"
+        return None
 
 
 def software_versions() -> dict:
     import numpy
     import torch
 
-    versions = {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__}
+    versions = {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__,
+                "ganbench": code_version(), "git_commit": git_commit()}
     for name in ("torch_fidelity", "pytorch_fid", "snakemake", "scipy", "pandas"):
         try:
             module = __import__(name)

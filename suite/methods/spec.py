@@ -72,7 +72,7 @@ class MethodSpec:
 FIELDS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(MethodSpec))
 
 
-def _number(field: str, value, minimum: float) -> float:
+def _number(field: str, value, minimum: float = float("-inf")) -> float:
     if isinstance(value, bool) or not isinstance(value, Real):
         hint = " (YAML reads 1e-4 as text; write 1.0e-4)" if isinstance(value, str) else ""
         raise ConfigError(f"{field} must be a number, got {value!r}{hint}")
@@ -82,8 +82,8 @@ def _number(field: str, value, minimum: float) -> float:
 
 
 def _positive(field: str, value) -> float:
-    value = _number(field, value, minimum=0.0)
-    if value == 0.0:
+    value = _number(field, value)
+    if not value > 0.0:
         raise ConfigError(f"{field} must be > 0, got {value!r}")
     return value
 

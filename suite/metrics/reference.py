@@ -111,8 +111,13 @@ def load_reference(path: str | Path) -> Reference:
         raise DataMissingError(f"reference statistics {path} not found: compute them with "
                                f"`python -m suite reference ...` (or the Snakemake rule that writes it)")
     with np.load(path, allow_pickle=False) as z:
-        return Reference(z["mu"], z["sigma"], int(z["n"]), z["features"].astype(np.float64), str(z["extractor"]),
-                         str(z["weights_sha256"]), str(z["data"]), str(z["split"]), int(z["seed"]))
+        reference = Reference(z["mu"], z["sigma"], int(z["n"]), z["features"].astype(np.float64),
+                              str(z["extractor"]), str(z["weights_sha256"]), str(z["data"]), str(z["split"]),
+                              int(z["seed"]))
+    if not (np.isfinite(reference.mu).all() and np.isfinite(reference.sigma).all()):
+        raise DataMissingError(f"reference statistics {path} hold non-finite values: delete the file and "
+                               f"rerun the pipeline (or `python -m suite reference ...`) to recompute them")
+    return reference
 
 
 def as_reference(ref: Reference | str | Path) -> Reference:

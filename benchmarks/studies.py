@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import logging
 import shutil
 import subprocess
 import tempfile
@@ -12,6 +13,8 @@ from pathlib import Path
 
 from suite.config import REPO_ROOT, load_study
 from suite.methods import PRESETS, resolve_method
+
+log = logging.getLogger(__name__)
 
 # (name, snakemake --cores, threads per training job): jobs in parallel vs threads per job.
 SPLITS = (("cores2-threads1", 2, 1), ("cores1-threads1", 1, 1), ("cores2-threads2", 2, 2))
@@ -51,7 +54,10 @@ def run_study(configfile: str, cores: int, threads: int | None = None) -> dict:
 
 
 def splits_section(configfile: str, splits=SPLITS) -> dict:
-    rows = [{"split": name, **run_study(configfile, cores, threads)} for name, cores, threads in splits]
+    rows = []
+    for name, cores, threads in splits:
+        rows.append({"split": name, **run_study(configfile, cores, threads)})
+        log.info("%s %s: %.1f s", configfile, name, rows[-1]["wall_seconds"])
     fastest = min(rows, key=lambda row: row["wall_seconds"])
     return {"study": configfile, "rows": rows, "fastest": fastest["split"]}
 

@@ -49,7 +49,7 @@ def inception_section(cache: Path, n: int, batch_size: int, repeats: int) -> dic
     batches = images.split(batch_size)
     suite_cl = InceptionExtractor(weights, batch_size=batch_size, channels_last=True)
     suite_contig = InceptionExtractor(weights, batch_size=batch_size, channels_last=False)
-    module = suite_contig.module
+    module = suite_contig.network
     scripted = torch.jit.load(str(fid_helper_torchscript_path()), map_location="cpu").eval()
     rgb = [b.expand(-1, 3, -1, -1).contiguous() for b in batches]
     resized = [F.interpolate(b.float(), size=(TF_SIZE, TF_SIZE), mode="bilinear", align_corners=False) for b in rgb]

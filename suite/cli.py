@@ -110,7 +110,8 @@ def cmd_reference(args) -> int:
     if args.extractor == "domain" and weights is None:
         raise ConfigError("--extractor domain needs --domain-classifier (the classifier's .pt file)")
     extractor = {"inception": "inception-v3-compat", "domain": "domain"}[args.extractor]
-    compute_reference(args.data, args.split, extractor, args.n, args.out, weights_path=weights)
+    compute_reference(args.data, args.split, extractor, args.n, args.out, weights_path=weights,
+                      device=runtime.select_device(args.device))
     return 0
 
 
@@ -142,7 +143,8 @@ def cmd_score_real(args) -> int:
     runtime.set_threads(args.threads)
     study = load_study(args.study)
     evaluate = study.config["evaluate"]
-    io.write_json(args.out, score_real_data(args.data, evaluate, _score_kwargs(args, evaluate)))
+    device = runtime.select_device(study.config["device"])
+    io.write_json(args.out, score_real_data(args.data, evaluate, _score_kwargs(args, evaluate), device))
     return 0
 
 
@@ -213,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     reference.add_argument("--n", type=int, required=True)
     reference.add_argument("--out", required=True)
     reference.add_argument("--threads", type=int, default=1)
+    reference.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     _add_reference_args(reference)
     reference.set_defaults(handler=cmd_reference)
 

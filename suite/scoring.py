@@ -14,6 +14,7 @@ from suite.methods import resolve_method
 from suite.metrics.score import METRIC_KEYS, generator_batches, real_batches, score_generator
 from suite.models import build_models
 from suite.provenance import software_versions
+from suite.runtime import select_device
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,8 @@ def _not_scored(reason: str) -> dict:
     return {"metrics": dict.fromkeys(METRIC_KEYS), "unavailable": dict.fromkeys(METRIC_KEYS, reason), "protocol": {}}
 
 
-def _score_finite(generator: torch.nn.Module, run: RunSpec, score_kwargs: dict) -> tuple[dict, str | None]:
+def _score_finite(generator: torch.nn.Module, run: RunSpec, score_kwargs: dict,
+                  device: torch.device) -> tuple[dict, str | None]:
     """Score the generator; the second value says why the run counts as diverged (None when it does not).
 
     Non-finite samples would be clamped into valid-looking uint8 images and scored as if fine,
@@ -36,8 +38,8 @@ def _score_finite(generator: torch.nn.Module, run: RunSpec, score_kwargs: dict) 
         lambda module, inputs, output: non_finite_batches.append(not bool(torch.isfinite(output).all())))
     try:
         batches = generator_batches(generator, run.evaluate["n_gen"], run.evaluate["batch_size"],
-                                    run.latent_dim, seed=SCORE_SEED)
-        scored = score_generator(batches, run.evaluate["n_gen"], **score_kwargs)
+                                    run.latent_dim, seed=SCORE_SEED, device=device)
+        scored = score_generator(batches, run.evaluate["n_gen"], **score_kwargs, device=device)
     finally:
         hook.remove()
     if any(non_finite_batches):
@@ -59,7 +61,8 @@ def score_run(run: RunSpec, generator_path: Path, train_summary_path: Path, scor
     else:
         generator, _ = build_models(run.arch, resolve_method(run.method), data_shape(run.data), run.latent_dim)
         generator.load_state_dict(saved["generator"])
-        scored, overflow = _score_finite(generator, run, score_kwargs)
+        device = select_device(run.device)
+        scored, overflow = _score_finite(generator.to(device), run, score_kwargs, device)
         if overflow:
             log.warning("%s diverged: %s", run.run_id, overflow)
             status = {"status": "diverged", "diverged_at_step": saved["step"]}
@@ -74,10 +77,10 @@ def score_run(run: RunSpec, generator_path: Path, train_summary_path: Path, scor
     }
 
 
-def score_real_data(data: str, evaluate: dict, score_kwargs: dict) -> dict:
+def score_real_data(data: str, evaluate: dict, score_kwargs: dict, device: torch.device) -> dict:
     """Held-out real images (the split the reference does not use), n_gen of them: the floor of each metric."""
     held_out = "train" if evaluate["ref_split"] == "test" else "test"
     batches = real_batches(data, held_out, evaluate["n_gen"], batch_size=evaluate["batch_size"])
-    scored = score_generator(batches, evaluate["n_gen"], **score_kwargs)
+    scored = score_generator(batches, evaluate["n_gen"], **score_kwargs, device=device)
     scored["protocol"]["real_split"] = held_out
     return {"data": data, "status": "ok", **scored, "versions": software_versions()}

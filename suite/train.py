@@ -220,7 +220,9 @@ class Trainer:
     def _resume(self, ctx: StepContext) -> tuple[int, float, dict]:
         if not self.checkpoint_path.exists():
             return 0, 0.0, {"status": "ok", "diverged_at_step": None}
-        state = torch.load(self.checkpoint_path, map_location=self.device, weights_only=False)
+        # Loaded on the CPU: RNG and data-order states must stay CPU tensors, and load_state_dict moves
+        # the rest onto this run's device, so a checkpoint written on a GPU resumes on a CPU and back.
+        state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=False)
         if state["config_hash"] != self.run.config_hash() or state["code_version"] != self.code_version:
             log.warning("checkpoint %s is from another config or code version: starting over", self.checkpoint_path)
             return 0, 0.0, {"status": "ok", "diverged_at_step": None}

@@ -28,6 +28,7 @@ def domain_curve(run: RunSpec, classifier: Path, reference: Path):
 
     def evaluate(generator: torch.nn.Module, step: int) -> dict:
         device = next(generator.parameters()).device
+        scorer.to(device)
         images = torch.cat(list(generator_batches(generator, n, 256, run.latent_dim, seed=CURVE_SEED, device=device)))
         return scorer.score(images, ref)
 

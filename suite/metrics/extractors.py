@@ -32,13 +32,21 @@ class Features:
 
 
 class Extractor:
-    """Base: subclasses set name, dim, weights_sha256, has_logits, batch_size and implement `_forward`."""
+    """Base: subclasses set name, dim, weights_sha256, has_logits, batch_size, network and implement `_forward`."""
 
     name: str
     dim: int
     weights_sha256: str
     has_logits: bool
     batch_size: int
+    network: torch.nn.Module
+    device = torch.device("cpu")
+
+    def to(self, device: str | torch.device) -> "Extractor":
+        """Run the network on `device`; images move there chunk by chunk and features come back on the CPU."""
+        self.device = torch.device(device)
+        self.network.to(self.device)
+        return self
 
     def _forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """uint8 [B, C, H, W] (already checked) -> (features [B, D], logits [B, K] or None)."""
@@ -53,11 +61,11 @@ class Extractor:
 
     @torch.inference_mode()
     def batch(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Features (and logits) of one batch of any size, run in chunks of `batch_size`."""
+        """Features (and logits) of one batch of any size on any device, run in chunks of `batch_size`; CPU out."""
         self.check(images)
-        outputs = [self._forward(chunk) for chunk in images.split(self.batch_size)]
-        features = torch.cat([f for f, _ in outputs])
-        logits = torch.cat([l for _, l in outputs]) if self.has_logits else None
+        outputs = [self._forward(chunk.to(self.device)) for chunk in images.split(self.batch_size)]
+        features = torch.cat([f for f, _ in outputs]).cpu()
+        logits = torch.cat([l for _, l in outputs]).cpu() if self.has_logits else None
         return features, logits
 
     def stream(self, batches: Iterable[torch.Tensor] | torch.Tensor, n: int | None = None,

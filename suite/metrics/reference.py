@@ -69,7 +69,8 @@ def reference_from_features(features: np.ndarray, extractor: str, weights_sha256
 
 
 def compute_reference(data_name: str, split: str, extractor_name: str, n: int | None, out_path: str | Path,
-                      weights_path: str | None = None, seed: int = 0) -> Reference:
+                      weights_path: str | None = None, seed: int = 0,
+                      device: str | torch.device = "cpu") -> Reference:
     """Features of n images of `data_name`/`split` (a seeded subset; all when n is None) through the
     extractor `extractor_name` with `weights_path`; save the reference to `out_path` (.npz) atomically."""
     from suite.data import load_dataset
@@ -77,7 +78,7 @@ def compute_reference(data_name: str, split: str, extractor_name: str, n: int | 
     images = load_dataset(data_name, split).images
     n = len(images) if n is None else int(n)
     images = images[subset_indices(len(images), n, seed)]
-    extractor = get_extractor(extractor_name, weights_path)
+    extractor = get_extractor(extractor_name, weights_path).to(device)
     log.info("reference %s/%s: %d images through %s", data_name, split, n, extractor_name)
     running = RunningGaussian(keep_rows=KID_ROWS)
     for features, _ in extractor.stream(image_batches(images), n=n, desc=f"reference {data_name}/{split}"):

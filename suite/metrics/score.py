@@ -85,7 +85,7 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
                     is_splits: int = 10, domain_is_splits: int = 1,
                     kid_subsets: int = frechet.KID_SUBSETS, kid_subset_size: int | None = None,
                     seed: int = frechet.KID_SEED, inception_batch_size: int = 32,
-                    fid_crosscheck: bool = True) -> dict:
+                    fid_crosscheck: bool = True, device: str | torch.device = "cpu") -> dict:
     """Score n_gen uint8 images [N, C, 32, 32] from `sample_batches` (an iterable of batches, or a
     callable n -> iterable) and return {"metrics", "unavailable", "protocol"}.
 
@@ -93,6 +93,7 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
     torch-fidelity's published weights, needs network). Domain FID needs `domain_classifier` and
     `domain_ref`; domain IS needs `domain_classifier`. A metric not requested or not computable is
     null with its reason in "unavailable". KID uses subsets of min(n_gen, n_ref rows, 1000) rows.
+    The networks run on `device` in fp32; the statistics are float64 on the CPU.
     """
     start = time.perf_counter()
     metrics: dict[str, float | None] = dict.fromkeys(METRIC_KEYS)
@@ -102,13 +103,13 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
         from suite.metrics.inception import inception_extractor
 
         inception_ref = as_reference(inception_ref)
-        extractor = inception_extractor(inception_weights, batch_size=inception_batch_size)
+        extractor = inception_extractor(inception_weights, batch_size=inception_batch_size).to(device)
         inception_ref.require(extractor.name, extractor.weights_sha256)
         inception = _Track(extractor, keep_rows=KID_ROWS, keep_logits=True)
     if domain_classifier is not None:
         from suite.metrics.domain import DomainScorer
 
-        scorer = DomainScorer(domain_classifier)
+        scorer = DomainScorer(domain_classifier).to(device)
         if domain_ref is not None:
             domain_ref = as_reference(domain_ref)
             domain_ref.require(scorer.name, scorer.weights_sha256)

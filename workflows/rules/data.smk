@@ -49,13 +49,14 @@ rule compute_reference_stats:
         extractor=r"inception|domain-s\d+-e\d+(-n\d+)?",
     params:
         extractor=lambda w: w.extractor.split("-")[0],
+        device=STUDY.config["device"],
     threads: 2
     resources:
         mem_mb=4000,
         runtime=60,
     shell:
         "python -m suite reference --data {wildcards.data} --split {wildcards.split} "
-        "--extractor {params.extractor} --n {wildcards.n} --threads {threads} "
+        "--extractor {params.extractor} --n {wildcards.n} --threads {threads} --device {params.device} "
         "--inception-weights '{input.weights}' --domain-classifier '{input.classifier}' "
         "--out {output.stats} 2> {log}"
 

@@ -73,16 +73,21 @@ def spectral_norm(module: nn.Module, n_power_iterations: int = 1, eps: float = 1
     weight = module.weight
     del module._parameters["weight"]
     module.register_parameter("weight_orig", nn.Parameter(weight.data))
-    with torch.no_grad():
-        matrix = _weight_matrix(weight.data, dim)
-        u = F.normalize(matrix.new_empty(matrix.shape[0]).normal_(), dim=0, eps=eps)
-        v = F.normalize(matrix.new_empty(matrix.shape[1]).normal_(), dim=0, eps=eps)
-    module.register_buffer("weight_u", u)
-    module.register_buffer("weight_v", v)
-    module.register_buffer("weight_sigma", matrix.new_zeros(()))
+    matrix = _weight_matrix(weight.data, dim)
     hook = _SpectralNormHook(n_power_iterations, eps, dim)
-    with torch.no_grad():
-        module.weight = hook.normalized_weight(module, update=False).detach()
+    if matrix.is_meta:
+        # Shapes only (the config check builds every model on the meta device): normal_ and normalize
+        # on meta tensors import torch._dynamo, ~2 s in every process that loads a study.
+        module.register_buffer("weight_u", matrix.new_empty(matrix.shape[0]))
+        module.register_buffer("weight_v", matrix.new_empty(matrix.shape[1]))
+        module.register_buffer("weight_sigma", matrix.new_empty(()))
+        module.weight = weight.data
+    else:
+        with torch.no_grad():
+            module.register_buffer("weight_u", F.normalize(matrix.new_empty(matrix.shape[0]).normal_(), dim=0, eps=eps))
+            module.register_buffer("weight_v", F.normalize(matrix.new_empty(matrix.shape[1]).normal_(), dim=0, eps=eps))
+            module.register_buffer("weight_sigma", matrix.new_zeros(()))
+            module.weight = hook.normalized_weight(module, update=False).detach()
     module.register_forward_pre_hook(hook)
     module.register_forward_hook(_detach_weight)
     return module

@@ -9,14 +9,22 @@ Public API (what the CLI calls):
     generator_batches(generator, n, batch_size, latent_dim, seed) / real_batches(data, split, n) -> uint8 batches
 """
 
-from suite.metrics.domain import DomainScorer, train_domain_classifier
-from suite.metrics.extractors import EXTRACTORS, get_extractor
-from suite.metrics.inception import convert_offline_weights, inception_extractor
-from suite.metrics.reference import Reference, compute_reference, load_reference
-from suite.metrics.score import generator_batches, real_batches, score_generator, to_uint8
+from importlib import import_module
 
-__all__ = [
-    "DomainScorer", "EXTRACTORS", "Reference", "compute_reference", "convert_offline_weights", "generator_batches",
-    "get_extractor", "inception_extractor", "load_reference", "real_batches", "score_generator",
-    "to_uint8", "train_domain_classifier",
-]
+# Where each public name lives. Imported on first use: torch-fidelity (and through it torchvision)
+# costs ~2 s per process, which a training job that only needs the domain classifier never pays.
+_HOMES = {
+    "DomainScorer": "domain", "train_domain_classifier": "domain",
+    "EXTRACTORS": "extractors", "get_extractor": "extractors",
+    "convert_offline_weights": "inception", "inception_extractor": "inception",
+    "Reference": "reference", "compute_reference": "reference", "load_reference": "reference",
+    "generator_batches": "score", "real_batches": "score", "score_generator": "score", "to_uint8": "score",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)

@@ -1,5 +1,8 @@
 """FID, KID and IS math in float64, through torch-fidelity's own functions.
 
+torch-fidelity is imported inside each function: importing it pulls in torchvision (~2 s), which
+a training job that only computes domain FID for its curve should not pay.
+
 FID is cross-checked against pytorch-fid's `calculate_frechet_distance` (its absolute difference
 is recorded in every metrics.json as `fid_pytorch_fid_absdiff`).
 """
@@ -11,9 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch_fidelity.metric_fid import KEY_METRIC_FID, fid_statistics_to_metric
-from torch_fidelity.metric_isc import KEY_METRIC_ISC_MEAN, KEY_METRIC_ISC_STD, isc_features_to_metric
-from torch_fidelity.metric_kid import KEY_METRIC_KID_MEAN, KEY_METRIC_KID_STD, kid_features_to_metric
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ def statistics(features: np.ndarray) -> Gaussian:
 
 def fid_from_stats(mu1, sigma1, mu2, sigma2) -> float:
     """||mu1-mu2||^2 + Tr(S1 + S2 - 2 sqrt(S1 S2)), torch-fidelity's `fid_statistics_to_metric`."""
+    from torch_fidelity.metric_fid import KEY_METRIC_FID, fid_statistics_to_metric
+
     stat1 = {"mu": np.asarray(mu1, np.float64), "sigma": np.asarray(sigma1, np.float64)}
     stat2 = {"mu": np.asarray(mu2, np.float64), "sigma": np.asarray(sigma2, np.float64)}
     return float(fid_statistics_to_metric(stat1, stat2, verbose=False)[KEY_METRIC_FID])
@@ -76,6 +78,8 @@ def kid(features1: np.ndarray, features2: np.ndarray, subsets: int = KID_SUBSETS
 
     subset_size defaults to min(n1, n2, 1000). Values slightly below 0 are valid (unbiased).
     """
+    from torch_fidelity.metric_kid import KEY_METRIC_KID_MEAN, KEY_METRIC_KID_STD, kid_features_to_metric
+
     size = subset_size if subset_size is not None else min(len(features1), len(features2), KID_SUBSET_SIZE)
     out = kid_features_to_metric(
         torch.from_numpy(np.asarray(features1, np.float64)),
@@ -88,6 +92,8 @@ def kid(features1: np.ndarray, features2: np.ndarray, subsets: int = KID_SUBSETS
 
 def inception_score(logits: np.ndarray, splits: int = 10, seed: int = IS_SEED) -> tuple[float, float]:
     """IS mean and std over `splits` (torch-fidelity's `isc_features_to_metric`, shuffled with `seed`)."""
+    from torch_fidelity.metric_isc import KEY_METRIC_ISC_MEAN, KEY_METRIC_ISC_STD, isc_features_to_metric
+
     logits = torch.from_numpy(np.asarray(logits, np.float64))
     if len(logits) < splits:
         raise ValueError(f"IS with {splits} splits needs at least {splits} samples, got {len(logits)}")

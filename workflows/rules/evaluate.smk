@@ -13,7 +13,7 @@ rule score_run:
     params:
         run=run_id,
         refs=reference_args,
-    threads: 2
+    threads: lambda w: run_spec(w).threads  # the study's split: parallel 1-thread jobs by default
     resources:
         mem_mb=4000,
         runtime=120,

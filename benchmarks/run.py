@@ -33,7 +33,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="dcgan-bn and wgan-gp on the dcgan arch, 1 iteration x 3 repeats, no studies")
     parser.add_argument("--sections", nargs="+", choices=SECTIONS, help="default: all (quick: all but studies)")
     parser.add_argument("--presets", nargs="+", choices=list(PRESETS), help="default: every preset")
-    parser.add_argument("--archs", nargs="+", help="arch names of the default study (default: all)")
+    parser.add_argument("--config", type=Path, default=DEFAULT_STUDY,
+                        help="study whose archs (widths, data, batch) the training section times")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device of the training section")
+    parser.add_argument("--archs", nargs="+", help="arch names of that study (default: all)")
     parser.add_argument("--iterations", type=int, help="generator iterations per timed call (default 2; quick 1)")
     parser.add_argument("--repeats", type=int, help="interleaved repeats, median reported (default 5; quick 3)")
     parser.add_argument("--batch-size", type=int, help="override the study's training batch size")
@@ -63,8 +66,8 @@ def run(args: argparse.Namespace) -> dict:
     cache.mkdir(exist_ok=True)
     results: dict = {"environment": environment()}
     measures = {
-        "training": lambda: training.training_section(DEFAULT_STUDY, args.presets, args.archs, args.iterations,
-                                                      args.repeats, args.batch_size),
+        "training": lambda: training.training_section(args.config, args.presets, args.archs, args.iterations,
+                                                      args.repeats, args.batch_size, args.device),
         "parts": lambda: training.parts_section(DEFAULT_STUDY, args.iterations, args.repeats, args.batch_size),
         "inception": lambda: extraction.inception_section(cache, args.inception_n, args.inception_batch,
                                                           args.repeats),
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace) -> dict:
         logging.getLogger(__name__).info("benchmark section %s", section)
         results[section] = {**measures[section](), "environment": environment()}
         io.write_json(args.out / f"{section}.json", results[section])
-    if "training" in results and not args.quick:
+    if "training" in results and not args.quick and args.config == DEFAULT_STUDY:
         results["default_estimate"] = studies.default_estimate(results["training"]["rows"], DEFAULT_STUDY)
         io.write_json(args.out / "default_estimate.json", results["default_estimate"])
     if args.study:

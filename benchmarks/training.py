@@ -37,10 +37,11 @@ def default_arch_runs(study_path: Path) -> dict[str, RunSpec]:
     return runs
 
 
-def with_method(run: RunSpec, name: str, method: dict, batch_size: int | None = None) -> RunSpec:
+def with_method(run: RunSpec, name: str, method: dict, batch_size: int | None = None,
+                device: str = "cpu") -> RunSpec:
     train = {**run.train, "batch_size": batch_size or run.train["batch_size"], "diagnostics_every": 0,
              "eval_every": 0}
-    return dataclasses.replace(run, method_name=name, method=method, train=train, device="cpu")
+    return dataclasses.replace(run, method_name=name, method=method, train=train, device=device)
 
 
 def _contenders(run: RunSpec, scratch: Path) -> tuple[dict, dict]:
@@ -63,8 +64,15 @@ def measure(run: RunSpec, iterations: int, repeats: int) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         contenders, info = _contenders(run, Path(scratch))
 
+        on_cuda = torch.device(run.device).type == "cuda"
+
         def times(fn):
-            return lambda: [fn() for _ in range(iterations)]
+            def timed():
+                for _ in range(iterations):
+                    fn()
+                if on_cuda:  # kernels run asynchronously: time their completion
+                    torch.cuda.synchronize()
+            return timed
 
         seconds = interleaved({name: times(fn) for name, fn in contenders.items()}, repeats)
     result = dict(info, iterations=iterations, repeats=repeats)
@@ -77,19 +85,20 @@ def measure(run: RunSpec, iterations: int, repeats: int) -> dict:
 
 
 def training_section(study_path: Path, presets: list[str], archs: list[str] | None, iterations: int,
-                     repeats: int, batch_size: int | None = None) -> dict:
+                     repeats: int, batch_size: int | None = None, device: str = "cpu") -> dict:
     runs = default_arch_runs(study_path)
     archs = archs or list(runs)
     rows, skipped = [], []
     for arch in tqdm(archs, desc="training: archs", leave=False):
         for preset in tqdm(presets, desc=arch, leave=False):
-            run = with_method(runs[arch], preset, {"preset": preset}, batch_size)
+            run = with_method(runs[arch], preset, {"preset": preset}, batch_size, device)
             try:
                 rows.append({"arch": arch, "arch_spec": run.arch, "data": run.data, "preset": preset,
                              **measure(run, iterations, repeats)})
             except ConfigError as error:  # e.g. sagan's attention on the mlp arch
                 skipped.append({"arch": arch, "preset": preset, "reason": str(error)})
-    return {"target": "ratio_suite_to_bare <= 1.05", "rows": rows, "not_applicable": skipped}
+    return {"target": "ratio_suite_to_bare <= 1.05", "study": str(study_path), "device": device, "rows": rows,
+            "not_applicable": skipped}
 
 
 def parts_section(study_path: Path, iterations: int, repeats: int, batch_size: int | None = None) -> dict:

@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from suite.errors import ConfigError, GanbenchError
+from suite.errors import ConfigError, DataMissingError, GanbenchError
 
 log = logging.getLogger("suite")
 
@@ -78,7 +78,13 @@ def cmd_fetch_data(args) -> int:
     fetchers = {"fashion32": download_fashion, "cifar10": download_cifar10}
     if args.name not in fetchers:
         raise ConfigError(f"fetch-data knows {', '.join(fetchers)}; toy sets are generated, not fetched")
-    fetchers[args.name](Path(args.root))
+    try:
+        fetchers[args.name](Path(args.root))
+    except (OSError, RuntimeError) as error:  # torchvision raises RuntimeError once every mirror failed
+        raise DataMissingError(f"could not download {args.name} into {args.root} ({' '.join(str(error).split())}); with network "
+                               f"access rerun `python -m suite fetch-data {args.name} --root {args.root}`, "
+                               f"or install it offline (Fashion-MNIST: `apt-get install dataset-fashion-mnist`)"
+                               ) from None
     return 0
 
 

@@ -3,7 +3,13 @@
 Reads result files only: no torch, no model or training import.
 """
 
-from suite.report.build import build_report
-from suite.report.collect import collect_runs
+from importlib import import_module
 
-__all__ = ["build_report", "collect_runs"]
+_HOMES = {"build_report": "build", "collect_runs": "collect"}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):  # imported on first use: the Snakefile imports suite.report.kinds at every parse
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)

@@ -20,18 +20,10 @@ from suite.report import figures as figs
 from suite.report import html as page
 from suite.report import published, tables
 from suite.report.collect import atomic_write_csv, atomic_write_text, read_runs_table
+from suite.report.kinds import FIGURE_HEADINGS
 from suite.report.stats import LOWER_IS_BETTER, summarize
 
 log = logging.getLogger(__name__)
-FIGURE_HEADINGS = {
-    "metric_by_method": "Metric by method (every seed a dot)",
-    "curve": "Metrics over training",
-    "losses": "Losses and critic gap",
-    "grad_norms": "Gradient norm per layer",
-    "weights": "Critic weight histograms",
-    "sigmas": "Spectral norm per layer",
-    "samples": "Samples (first seed)",
-}
 
 
 def reference_method(study: dict, runs: pd.DataFrame) -> str:

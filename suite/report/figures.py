@@ -22,11 +22,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter  # noqa: E402
 
+from suite.report.kinds import KINDS  # noqa: E402
 from suite.report.tables import REAL, metric_label  # noqa: E402
 
 log = logging.getLogger(__name__)
 DPI = 110
-KINDS = ("metric_by_method", "curve", "losses", "grad_norms", "weights", "sigmas", "samples")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
 # Aggregation and the report; one target rule per method (wgan_gp, sngan, ...).
-from suite.report.build import FIGURE_HEADINGS
-from suite.report.figures import KINDS
+from suite.report.kinds import FIGURE_HEADINGS, KINDS
 
 
 rule collect_runs:

@@ -1,0 +1,16 @@
+"""The report's figure kinds and their headings, in page order.
+
+A module of its own so the Snakefile can declare one report folder per kind without importing
+pandas and matplotlib (~4 s) at every parse.
+"""
+
+FIGURE_HEADINGS = {
+    "metric_by_method": "Metric by method (every seed a dot)",
+    "curve": "Metrics over training",
+    "losses": "Losses and critic gap",
+    "grad_norms": "Gradient norm per layer",
+    "weights": "Critic weight histograms",
+    "sigmas": "Spectral norm per layer",
+    "samples": "Samples (first seed)",
+}
+KINDS = tuple(FIGURE_HEADINGS)

@@ -35,6 +35,13 @@ def write_study(tmp_path):
     return write
 
 
+def start_training(study, run: str, out, stderr=subprocess.DEVNULL) -> subprocess.Popen:
+    """`python -m suite train` of one run with 1 thread, in the background (to kill or signal it)."""
+    return subprocess.Popen([sys.executable, "-m", "suite", "train", "--study", str(study), "--run", run,
+                             "--out", str(out), "--threads", "1"], cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=stderr, text=True)
+
+
 def run_cli(*args, cwd=REPO, check=True, **kwargs):
     """Run `python -m suite ...` as a user would; returns the CompletedProcess."""
     result = subprocess.run([sys.executable, "-m", "suite", *map(str, args)], cwd=cwd,

@@ -3,13 +3,12 @@
 import json
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 import torch
 
-from conftest import REPO, run_cli, toy_study
+from conftest import run_cli, start_training, toy_study
 from suite import runtime
 from suite.config import resolve_study
 from suite.errors import ConfigError
@@ -36,9 +35,7 @@ def test_device_does_not_change_the_config_hash():
 
 def _interrupted_run(study, out):
     """Train until the first checkpoints, then SIGTERM: the run checkpoints and exits 2."""
-    process = subprocess.Popen([sys.executable, "-m", "suite", "train", "--study", str(study), "--run", RUN,
-                                "--out", str(out), "--threads", "1"], cwd=REPO,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = start_training(study, RUN, out, stderr=subprocess.PIPE)
     deadline = time.time() + 300
     while time.time() < deadline and not (out / "checkpoint.pt").exists():
         time.sleep(0.05)

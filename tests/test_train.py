@@ -3,13 +3,12 @@
 import json
 import signal
 import subprocess
-import sys
 import time
 
 import pandas as pd
 import torch
 
-from conftest import REPO, run_cli, toy_study
+from conftest import run_cli, start_training, toy_study
 
 RUN = "toy-8gaussians/mlp-small/wgan-gp/seed0"
 
@@ -51,9 +50,7 @@ def test_sigkill_then_rerun_resumes_to_the_same_numbers(tmp_path, write_study):
     study = write_study(toy_study(iterations=400, checkpoint_every=20))
     train(study, tmp_path / "whole")
     killed = tmp_path / "killed"
-    process = subprocess.Popen([sys.executable, "-m", "suite", "train", "--study", str(study), "--run", RUN,
-                                "--out", str(killed), "--threads", "1"], cwd=REPO,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_training(study, RUN, killed)
     checkpoint = killed / "checkpoint.pt"
     deadline = time.time() + 120
     while time.time() < deadline and not checkpoint.exists():
@@ -76,9 +73,7 @@ def test_sigkill_then_rerun_resumes_to_the_same_numbers(tmp_path, write_study):
 def test_sigterm_writes_a_checkpoint_and_exits_nonzero(tmp_path, write_study):
     study = write_study(toy_study(iterations=100_000, checkpoint_every=100_000))
     out = tmp_path / "run"
-    process = subprocess.Popen([sys.executable, "-m", "suite", "train", "--study", str(study), "--run", RUN,
-                                "--out", str(out), "--threads", "1"], cwd=REPO,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = start_training(study, RUN, out, stderr=subprocess.PIPE)
     deadline = time.time() + 120
     while time.time() < deadline and not (out / "train.csv").exists():
         time.sleep(0.05)

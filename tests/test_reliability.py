@@ -199,6 +199,13 @@ def test_non_finite_samples_or_metric_mark_the_run_diverged(study, tmp_path):
     with np.load(reference) as stored:
         arrays = dict(stored)
     arrays["mu"][0] = np.inf
+    np.savez(tmp_path / "broken-ref.npz", **arrays)
+    result = score(study, run_dir(study, "whole", NORMAL) / "generator.pt", tmp_path / "broken.json",
+                   domain_ref=tmp_path / "broken-ref.npz")
+    assert result.returncode == 2 and "non-finite values: delete the file" in result.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "broken.json").exists()
+
+    arrays["mu"][0] = 1e200  # finite, but the squared mean distance overflows float64
     np.savez(tmp_path / "overflow-ref.npz", **arrays)
     result = score(study, run_dir(study, "whole", NORMAL) / "generator.pt", tmp_path / "inf.json",
                    domain_ref=tmp_path / "overflow-ref.npz")

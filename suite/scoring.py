@@ -11,7 +11,7 @@ import torch
 from suite.config import RunSpec
 from suite.data import data_shape, DATASETS
 from suite.methods import resolve_method
-from suite.metrics.score import METRIC_KEYS, generator_batches, real_batches, score_generator
+from suite.metrics.score import METRIC_KEYS, NON_FINITE, generator_batches, real_batches, score_generator
 from suite.models import build_models
 from suite.provenance import software_versions
 from suite.runtime import select_device
@@ -19,7 +19,6 @@ from suite.runtime import select_device
 log = logging.getLogger(__name__)
 
 SCORE_SEED = 20_200_101
-NON_FINITE = "non-finite value"  # how score_generator words a metric it had to null
 
 
 def _not_scored(reason: str) -> dict:

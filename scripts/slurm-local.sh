@@ -13,7 +13,8 @@
 # `debug`, holds the node. /etc/slurm/slurm.conf becomes a symbolic link to it
 # (SLURM's default path: the executor plugin removes SLURM_CONF from the
 # environment of the `srun` it runs inside each job, so only the default path
-# works); `up` refuses to replace an existing /etc/slurm/slurm.conf, and `down`
+# works); `up` refuses to replace an existing /etc/slurm/slurm.conf unless it is
+# a link left by a cluster of this script that no longer runs, and `down`
 # removes the link when it still points here. Logs, pid files, state and the job completion log
 # (jobcomp.txt: one line per finished job) stay in the state directory. `up`
 # returns once `sinfo` reports the node idle; when it fails it stops what it
@@ -47,9 +48,9 @@ die() {
     exit 1
 }
 
-# pid recorded in $STATE/<name>.pid when that process still runs program <name>.
+# pid recorded in <dir>/<name>.pid (default dir $STATE) when that process still runs program <name>.
 live_pid() {
-    local name=$1 file="$STATE/$1.pid" pid
+    local name=$1 file="${2:-$STATE}/$1.pid" pid
     [ -f "$file" ] || return 1
     pid=$(tr -dc '0-9' <"$file")
     [ -n "$pid" ] && [ -r "/proc/$pid/comm" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] || return 1
@@ -112,6 +113,18 @@ down() {
         rm -f "$STATE/hosts.new" "$STATE/hosts-line"
         echo "removed '$line' from /etc/hosts"
     fi
+}
+
+# True when $ETC_CONF is a link left by a cluster of this script that no longer
+# runs (a killed session never ran `down`): dangling, or to a slurm.conf written
+# here whose recorded slurmctld and slurmd are gone.
+stale_link() {
+    [ -L "$ETC_CONF" ] || return 1
+    local target
+    target=$(readlink "$ETC_CONF")
+    [ -e "$target" ] || return 0
+    head -n 1 "$target" | grep -qF "Written by scripts/slurm-local.sh up" || return 1
+    ! live_pid slurmctld "$(dirname "$target")" >/dev/null && ! live_pid slurmd "$(dirname "$target")" >/dev/null
 }
 
 show_logs() {
@@ -199,6 +212,9 @@ up() {
     write_conf "$host"
     if [ -L "$ETC_CONF" ] && [ "$(readlink "$ETC_CONF")" = "$CONF" ]; then
         : # left by an earlier run from this state directory
+    elif stale_link; then
+        ln -sfn "$CONF" "$ETC_CONF"
+        echo "replaced a stale $ETC_CONF link (its cluster no longer runs)"
     elif [ -e "$ETC_CONF" ] || [ -L "$ETC_CONF" ]; then
         die "$ETC_CONF exists (another SLURM configuration, or a local cluster from another state directory: $(readlink "$ETC_CONF" || echo 'a regular file')); stop or remove it first"
     else

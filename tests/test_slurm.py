@@ -187,3 +187,60 @@ def test_smoke_study_through_slurm(cluster, tmp_path):
     assert not any(running(pid, name) for name, pid in pids.items()), down.stdout
     assert not Path("/etc/slurm/slurm.conf").is_symlink() or \
         os.readlink("/etc/slurm/slurm.conf") != str(cluster["state"] / "slurm.conf")
+
+
+ETC_CONF = Path("/etc/slurm/slurm.conf")
+HEADER = "# Written by scripts/slurm-local.sh up: a single-node cluster for ganbench."
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited."""
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(child.stdout)
+
+
+def recorded_running(state: Path) -> bool:
+    """Whether a daemon recorded in a cluster's state directory still runs."""
+    for name in ("slurmctld", "slurmd"):
+        pid_file = state / f"{name}.pid"
+        if pid_file.is_file() and running(int(pid_file.read_text() or 0), name):
+            return True
+    return False
+
+
+def test_up_replaces_the_link_of_a_killed_cluster_but_not_a_foreign_config(tmp_path):
+    """A session killed mid-test leaves /etc/slurm/slurm.conf pointing at a dead cluster; the next `up` takes over.
+
+    A configuration the script did not write (no header line) is still refused, untouched.
+    """
+    if ETC_CONF.exists() and (not ETC_CONF.read_text().startswith(HEADER) or recorded_running(ETC_CONF.resolve().parent)):
+        pytest.skip(f"{ETC_CONF} is in use on this machine; not touching it")
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    (killed / "slurm.conf").write_text(HEADER + "\n")
+    for name in ("slurmctld", "slurmd"):
+        (killed / f"{name}.pid").write_text(f"{dead_pid()}\n")
+    ETC_CONF.parent.mkdir(parents=True, exist_ok=True)
+    ETC_CONF.unlink(missing_ok=True)
+    ETC_CONF.symlink_to(killed / "slurm.conf")
+
+    state = tmp_path / "slurm"
+    try:
+        up = script("up", state)
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert "replaced a stale" in up.stdout
+        assert os.readlink(ETC_CONF) == str(state / "slurm.conf")
+    finally:
+        script("down", state)
+    assert not ETC_CONF.is_symlink()
+
+    foreign = tmp_path / "foreign.conf"
+    foreign.write_text("ClusterName=someone-else\n")
+    ETC_CONF.symlink_to(foreign)
+    try:
+        up = script("up", tmp_path / "refused")
+        assert up.returncode == 1
+        assert f"{ETC_CONF} exists" in up.stderr and str(foreign) in up.stderr
+        assert os.readlink(ETC_CONF) == str(foreign)
+    finally:
+        ETC_CONF.unlink()

@@ -4,6 +4,7 @@ import copy
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -63,6 +64,15 @@ def test_cli_prints_one_line_not_a_traceback(write_study):
     result = run_cli("check", path, check=False)
     assert result.returncode == 2
     assert result.stderr.startswith("error: config error at methods.m") and "Traceback" not in result.stderr
+
+
+def test_cli_output_cut_short_by_its_reader_is_not_an_error():
+    """`python -m suite check configs/default.yaml | head -1`: no BrokenPipeError traceback."""
+    pipeline = subprocess.run(
+        f"{sys.executable} -m suite check configs/default.yaml | head -1", shell=True, cwd=REPO,
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert pipeline.stdout.startswith("study 'default': ")
+    assert pipeline.stderr == ""
 
 
 # One case per validation stage (schema, name lookup, method validator) through the snakemake CLI;

@@ -1,7 +1,7 @@
 """`python -m benchmarks.run`: measure the suite against bare PyTorch; write results/bench/*.json and print a table.
 
 Sections: training (suite vs bare loop per preset x arch), parts (cost of clip / gp / gp-fd / sn vs no
-constraint), inception, domain, studies (smoke study wall time per cores split; default-study estimate).
+constraint), formats (fp32 vs channels_last vs bf16 autocast, and images/s per batch size), inception, domain, studies (smoke study wall time per cores split; default-study estimate).
 `--quick` measures few presets and steps; `--study NAME` also times a whole study (the default one
 takes about two hours on 2 cores).
 """
@@ -21,7 +21,7 @@ from benchmarks import extraction, studies, training
 from benchmarks.table import render
 from benchmarks.timing import environment
 
-SECTIONS = ("training", "parts", "inception", "domain", "studies")
+SECTIONS = ("training", "parts", "formats", "inception", "domain", "studies")
 QUICK_PRESETS = ["dcgan-bn", "wgan-gp"]
 DEFAULT_STUDY = REPO_ROOT / "configs" / "default.yaml"
 
@@ -40,6 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--iterations", type=int, help="generator iterations per timed call (default 2; quick 1)")
     parser.add_argument("--repeats", type=int, help="interleaved repeats, median reported (default 5; quick 3)")
     parser.add_argument("--batch-size", type=int, help="override the study's training batch size")
+    parser.add_argument("--format-batches", nargs="+", type=int, default=[32, 64, 128],
+                        help="batch sizes whose images/s the formats section compares")
     parser.add_argument("--inception-n", type=int, default=128, help="images through Inception per repeat")
     parser.add_argument("--inception-batch", type=int, default=32)
     parser.add_argument("--domain-n", type=int, default=2000)
@@ -69,6 +71,9 @@ def run(args: argparse.Namespace) -> dict:
         "training": lambda: training.training_section(args.config, args.presets, args.archs, args.iterations,
                                                       args.repeats, args.batch_size, args.device),
         "parts": lambda: training.parts_section(DEFAULT_STUDY, args.iterations, args.repeats, args.batch_size),
+        "formats": lambda: training.formats_section(args.config, args.presets, args.archs, args.iterations,
+                                                    args.repeats, args.batch_size,
+                                                    tuple(args.format_batches)),
         "inception": lambda: extraction.inception_section(cache, args.inception_n, args.inception_batch,
                                                           args.repeats),
         "domain": lambda: extraction.domain_section(cache, args.domain_n, 500, args.repeats),

@@ -33,6 +33,16 @@ def render(results: dict) -> str:
                   *_table(["part", "constraint", "d_norm", "s/it", "vs none"],
                           [[r["part"], r["constraint"], r["d_norm"], r["seconds_per_iteration"],
                             r["relative_to_none"]] for r in p["rows"]])]
+    if "formats" in results:
+        f = results["formats"]
+        lines += ["", "training step formats: seconds per generator iteration relative to fp32 (median)",
+                  *_table(["arch", "preset", "fp32 s/it", *[f"{n}" for n in f["formats"][1:]]],
+                          [[r["arch"], r["preset"], r["fp32_seconds_per_iteration"],
+                            *[r[f"{n}_vs_fp32"] for n in f["formats"][1:]]] for r in f["rows"]]),
+                  "", "training images/s by batch size (fp32)",
+                  *_table(["arch", "preset", "batch", "s/it", "img/s"],
+                          [[r["arch"], r["preset"], r["batch_size"], r["seconds_per_iteration"],
+                            r["images_per_second"]] for r in f["batch_rows"]])]
     if "inception" in results:
         i = results["inception"]
         names = ["suite_channels_last", "suite_contiguous", "bare_module", "bare_torchscript"]

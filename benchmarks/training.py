@@ -118,3 +118,55 @@ def parts_section(study_path: Path, iterations: int, repeats: int, batch_size: i
              "relative_to_none": value / per_iteration["none"]} for part, value in per_iteration.items()]
     return {"preset": PARTS_PRESET, "arch": PARTS_ARCH, "arch_spec": base.arch, "n_dis": PRESETS[PARTS_PRESET].n_dis,
             "iterations": iterations, "repeats": repeats, "rows": rows}
+
+
+# Memory formats and precision of the training step (DESIGN 9: channels_last, the CPU's AMX-bf16).
+FORMATS = {
+    "fp32": {"channels_last": False, "bf16": False},
+    "channels_last": {"channels_last": True, "bf16": False},
+    "bf16": {"channels_last": False, "bf16": True},
+    "channels_last+bf16": {"channels_last": True, "bf16": True},
+}
+
+
+def _interleaved_per_iteration(runs: dict[str, RunSpec], iterations: int, repeats: int) -> dict[str, float]:
+    """Median seconds per generator iteration of the suite's step for each named run, measured interleaved."""
+    with tempfile.TemporaryDirectory() as scratch:
+        contenders = {}
+        for name, run in runs.items():
+            suite_fn = _contenders(run, Path(scratch) / name.replace("+", "_"))[0]["suite"]
+            contenders[name] = (lambda fn: lambda: [fn() for _ in range(iterations)])(suite_fn)
+        seconds = interleaved(contenders, repeats)
+    return {name: median(values) / iterations for name, values in seconds.items()}
+
+
+def formats_section(study_path: Path, presets: list[str], archs: list[str] | None, iterations: int, repeats: int,
+                    batch_size: int | None = None, batch_sizes: tuple[int, ...] = (32, 64, 128)) -> dict:
+    """Per preset x image arch: seconds per iteration in fp32, channels_last, bf16 autocast and both (relative
+    to fp32), and images/s of the fp32 step at several batch sizes (the batch is a method hyperparameter: the
+    suite keeps the paper's, this shows what another would cost per image)."""
+    runs = default_arch_runs(study_path)
+    archs = [a for a in (archs or list(runs)) if not runs[a].data.startswith("toy")]
+    format_rows, batch_rows = [], []
+    for arch in tqdm(archs, desc="formats: archs", leave=False):
+        for preset in tqdm(presets, desc=arch, leave=False):
+            base = with_method(runs[arch], preset, {"preset": preset}, batch_size)
+            variants = {name: dataclasses.replace(base, train={**base.train, **flags})
+                        for name, flags in FORMATS.items()}
+            try:
+                per_iteration = _interleaved_per_iteration(variants, iterations, repeats)
+                by_batch = _interleaved_per_iteration(
+                    {f"batch{b}": with_method(runs[arch], preset, {"preset": preset}, b) for b in batch_sizes},
+                    iterations, repeats)
+            except ConfigError:  # attention on an arch without feature maps of its size
+                continue
+            format_rows.append({"arch": arch, "preset": preset, **{f"{n}_seconds_per_iteration": v
+                                                                 for n, v in per_iteration.items()},
+                                **{f"{n}_vs_fp32": v / per_iteration["fp32"] for n, v in per_iteration.items()}})
+            n_dis = PRESETS[preset].n_dis
+            for b in batch_sizes:
+                batch_rows.append({"arch": arch, "preset": preset, "batch_size": b,
+                                   "seconds_per_iteration": by_batch[f"batch{b}"],
+                                   "images_per_second": n_dis * b / by_batch[f"batch{b}"]})
+    return {"formats": list(FORMATS), "iterations": iterations, "repeats": repeats,
+            "rows": format_rows, "batch_rows": batch_rows}

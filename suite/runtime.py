@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 
 import numpy as np
 import torch
@@ -36,7 +37,13 @@ def make_deterministic(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=False)
+    # torch.use_deterministic_algorithms also sets torch._inductor.config.deterministic, and importing
+    # inductor costs ~2 s in every job; the suite never compiles, so it sets the eager flag, and
+    # inductor's only when something has already imported it.
+    torch._C._set_deterministic_algorithms(True, warn_only=False)
+    inductor_config = sys.modules.get("torch._inductor.config")
+    if inductor_config is not None:
+        inductor_config.deterministic = True
     torch.backends.cudnn.benchmark = False
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from benchmarks.timing import interleaved, median
+from benchmarks.timing import median
+from suite.costs import interleaved
 from suite.data import load_dataset
 from suite.metrics.domain import DomainScorer, train_domain_classifier
 from suite.metrics.inception import (FID_HELPER_FILE, InceptionExtractor, convert_offline_weights,

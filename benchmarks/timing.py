@@ -1,4 +1,4 @@
-"""Interleaved repeats and medians, so load from other processes on a shared machine hits every contender alike."""
+"""Medians and the environment a number depends on (interleaving: suite.costs.interleaved)."""
 
 from __future__ import annotations
 
@@ -6,25 +6,8 @@ import os
 import platform
 import statistics
 import time
-from typing import Callable
 
 import torch
-
-
-def interleaved(contenders: dict[str, Callable[[], object]], repeats: int, warmup: int = 1) -> dict[str, list[float]]:
-    """Seconds of each call of each contender; contenders alternate within a repeat, and their order
-    flips every repeat so neither always runs right after the other."""
-    names = list(contenders)
-    for _ in range(warmup):
-        for name in names:
-            contenders[name]()
-    seconds: dict[str, list[float]] = {name: [] for name in names}
-    for repeat in range(repeats):
-        for name in names if repeat % 2 == 0 else reversed(names):
-            started = time.perf_counter()
-            contenders[name]()
-            seconds[name].append(time.perf_counter() - started)
-    return seconds
 
 
 def median(values: list[float]) -> float:

@@ -11,22 +11,14 @@ import torch
 from tqdm import tqdm
 
 from benchmarks.bare import BareLoop
-from benchmarks.timing import interleaved, median
+from benchmarks.timing import median
 from suite.config import RunSpec, load_study
+from suite.costs import interleaved, part_costs, seconds_per_iteration, step_function, timing_run
 from suite.errors import ConfigError
 from suite.methods import PRESETS
 from suite.models import build_models
-from suite.train import Trainer, train_iteration
 
-# The stabilization parts on the wgan-gp preset (wasserstein loss, Adam, n_dis 5, dcgan arch).
-PARTS = {
-    "none": {"constraint": "none", "d_norm": "none"},
-    "clip": {"constraint": "clip", "d_norm": "none"},
-    "gp": {"constraint": "gp", "d_norm": "none"},
-    "gp-fd": {"constraint": "gp-fd", "d_norm": "none"},
-    "sn": {"constraint": "none", "d_norm": "sn"},
-}
-PARTS_PRESET, PARTS_ARCH = "wgan-gp", "dcgan"
+PARTS_ARCH = "dcgan"
 
 
 def default_arch_runs(study_path: Path) -> dict[str, RunSpec]:
@@ -37,17 +29,9 @@ def default_arch_runs(study_path: Path) -> dict[str, RunSpec]:
     return runs
 
 
-def with_method(run: RunSpec, name: str, method: dict, batch_size: int | None = None,
-                device: str = "cpu") -> RunSpec:
-    train = {**run.train, "batch_size": batch_size or run.train["batch_size"], "diagnostics_every": 0,
-             "eval_every": 0}
-    return dataclasses.replace(run, method_name=name, method=method, train=train, device=device)
-
-
 def _contenders(run: RunSpec, scratch: Path) -> tuple[dict, dict]:
     """(suite iteration, bare iteration) on models built alike from the run's seed."""
-    trainer = Trainer(run, scratch)
-    ctx = trainer._build()
+    trainer, ctx, suite_step = step_function(run, scratch)
     batch = run.train["batch_size"]
     torch.manual_seed(run.seed)
     generator, critic = build_models(run.arch, trainer.spec, tuple(trainer.data.shape[1:]), run.latent_dim)
@@ -56,7 +40,7 @@ def _contenders(run: RunSpec, scratch: Path) -> tuple[dict, dict]:
     bare = BareLoop(trainer.spec, generator, critic, trainer.data, batch, run.latent_dim)
     info = {"n_dis": trainer.spec.n_dis, "batch_size": batch,
             "images_per_iteration": trainer.spec.n_dis * batch}
-    return {"suite": lambda: train_iteration(ctx, trainer.sampler, batch, trainer.device), "bare": bare}, info
+    return {"suite": suite_step, "bare": bare}, info
 
 
 def measure(run: RunSpec, iterations: int, repeats: int) -> dict:
@@ -91,7 +75,7 @@ def training_section(study_path: Path, presets: list[str], archs: list[str] | No
     rows, skipped = [], []
     for arch in tqdm(archs, desc="training: archs", leave=False):
         for preset in tqdm(presets, desc=arch, leave=False):
-            run = with_method(runs[arch], preset, {"preset": preset}, batch_size, device)
+            run = timing_run(runs[arch], preset, {"preset": preset}, batch_size, device)
             try:
                 rows.append({"arch": arch, "arch_spec": run.arch, "data": run.data, "preset": preset,
                              **measure(run, iterations, repeats)})
@@ -102,22 +86,9 @@ def training_section(study_path: Path, presets: list[str], archs: list[str] | No
 
 
 def parts_section(study_path: Path, iterations: int, repeats: int, batch_size: int | None = None) -> dict:
-    """Seconds per generator iteration (n_dis critic steps + 1 generator step) per part, vs `none`.
-
-    All parts are measured interleaved in one round so machine load affects them alike."""
-    base = default_arch_runs(study_path)[PARTS_ARCH]
-    with tempfile.TemporaryDirectory() as scratch:
-        contenders = {}
-        for part, override in PARTS.items():
-            run = with_method(base, f"{PARTS_PRESET}+{part}", {"preset": PARTS_PRESET, **override}, batch_size)
-            suite_fn = _contenders(run, Path(scratch) / part)[0]["suite"]
-            contenders[part] = (lambda fn: lambda: [fn() for _ in range(iterations)])(suite_fn)
-        seconds = interleaved(contenders, repeats)
-    per_iteration = {part: median(values) / iterations for part, values in seconds.items()}
-    rows = [{"part": part, **PARTS[part], "seconds_per_iteration": value,
-             "relative_to_none": value / per_iteration["none"]} for part, value in per_iteration.items()]
-    return {"preset": PARTS_PRESET, "arch": PARTS_ARCH, "arch_spec": base.arch, "n_dis": PRESETS[PARTS_PRESET].n_dis,
-            "iterations": iterations, "repeats": repeats, "rows": rows}
+    """Seconds per generator iteration (n_dis critic steps + 1 generator step) per part, vs `none`, on the
+    study's dcgan arch: the measurement each study report makes too (suite.costs)."""
+    return part_costs(default_arch_runs(study_path)[PARTS_ARCH], iterations, repeats, batch_size)
 
 
 # Memory formats and precision of the training step (DESIGN 9: channels_last, the CPU's AMX-bf16).
@@ -127,17 +98,6 @@ FORMATS = {
     "bf16": {"channels_last": False, "bf16": True},
     "channels_last+bf16": {"channels_last": True, "bf16": True},
 }
-
-
-def _interleaved_per_iteration(runs: dict[str, RunSpec], iterations: int, repeats: int) -> dict[str, float]:
-    """Median seconds per generator iteration of the suite's step for each named run, measured interleaved."""
-    with tempfile.TemporaryDirectory() as scratch:
-        contenders = {}
-        for name, run in runs.items():
-            suite_fn = _contenders(run, Path(scratch) / name.replace("+", "_"))[0]["suite"]
-            contenders[name] = (lambda fn: lambda: [fn() for _ in range(iterations)])(suite_fn)
-        seconds = interleaved(contenders, repeats)
-    return {name: median(values) / iterations for name, values in seconds.items()}
 
 
 def formats_section(study_path: Path, presets: list[str], archs: list[str] | None, iterations: int, repeats: int,
@@ -150,13 +110,13 @@ def formats_section(study_path: Path, presets: list[str], archs: list[str] | Non
     format_rows, batch_rows = [], []
     for arch in tqdm(archs, desc="formats: archs", leave=False):
         for preset in tqdm(presets, desc=arch, leave=False):
-            base = with_method(runs[arch], preset, {"preset": preset}, batch_size)
+            base = timing_run(runs[arch], preset, {"preset": preset}, batch_size)
             variants = {name: dataclasses.replace(base, train={**base.train, **flags})
                         for name, flags in FORMATS.items()}
             try:
-                per_iteration = _interleaved_per_iteration(variants, iterations, repeats)
-                by_batch = _interleaved_per_iteration(
-                    {f"batch{b}": with_method(runs[arch], preset, {"preset": preset}, b) for b in batch_sizes},
+                per_iteration = seconds_per_iteration(variants, iterations, repeats)
+                by_batch = seconds_per_iteration(
+                    {f"batch{b}": timing_run(runs[arch], preset, {"preset": preset}, b) for b in batch_sizes},
                     iterations, repeats)
             except ConfigError:  # attention on an arch without feature maps of its size
                 continue

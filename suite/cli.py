@@ -54,6 +54,24 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_part_costs(args) -> int:
+    from suite import io, runtime
+    from suite.config import load_study
+    from suite.costs import part_costs
+
+    runtime.set_threads(args.threads)
+    study = load_study(args.study)
+    base = next((run for run in study.runs if run.arch_name == args.arch), None)
+    if base is None:
+        raise ConfigError(f"arch {args.arch!r} has no run in study {study.experiment!r}; allowed: "
+                          f"{', '.join(sorted({run.arch_name for run in study.runs}))}")
+    costs = part_costs(base)
+    io.write_json(Path(args.out), costs)
+    log.info("part costs on %s: %s", args.arch,
+             ", ".join(f"{row['part']} {row['relative_to_none']:.2f}x" for row in costs["rows"]))
+    return 0
+
+
 def cmd_describe(args) -> int:
     from suite.data import data_shape
     from suite.methods import resolve_method
@@ -172,7 +190,7 @@ def cmd_report(args) -> int:
     study = load_study(args.study)
     real = {Path(path).parent.name: Path(path) for path in args.real_metrics}
     index = build_report(Path(args.runs), Path("results") / study.experiment / "runs", Path(args.out_dir),
-                         study.config, real or None)
+                         study.config, real or None, [Path(path) for path in args.part_costs])
     log.info("report written to %s", index)
     return 0
 
@@ -255,8 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--study", required=True)
     report.add_argument("--runs", required=True, help="runs.csv from `collect`")
     report.add_argument("--out-dir", required=True)
+    report.add_argument("--part-costs", action="append", default=[], help="a part-costs JSON file (repeatable)")
     report.add_argument("real_metrics", nargs="*", help="results/<exp>/reference/<data>/real_metrics.json files")
     report.set_defaults(handler=cmd_report)
+
+    costs = commands.add_parser("part-costs", help="seconds per training step of each stabilization part on an arch")
+    costs.add_argument("--study", required=True, help="study config (YAML)")
+    costs.add_argument("--arch", required=True, help="arch name of the study; its first run gives data and batch")
+    costs.add_argument("--out", required=True, help="JSON file")
+    costs.add_argument("--threads", type=int, default=1)
+    costs.set_defaults(handler=cmd_part_costs)
 
     describe = commands.add_parser("describe", help="parameter and layer counts of an arch")
     describe.add_argument("family")

@@ -264,6 +264,10 @@ def resolve_study(raw: dict) -> Study:
     methods = {spec.method_name for spec in runs.values()}
     if reference is not None and reference not in methods:
         raise ConfigError(f"config error at report.reference_method: {reference!r} is not a method of this study; allowed: {', '.join(sorted(methods))}")
+    archs_with_runs = {spec.arch_name for spec in runs.values()}
+    for arch in config["report"].get("part_costs", []):
+        if arch not in archs_with_runs:
+            raise ConfigError(f"config error at report.part_costs: arch {arch!r} has no run in this study; allowed: {', '.join(sorted(archs_with_runs))}")
     return Study(config=config, runs=tuple(runs.values()))
 
 

@@ -49,6 +49,9 @@ BAD = {
     "count a float": (lambda c: c["train"].update(iterations=20.0), r"train.iterations: 20.0 is not of type 'integer'"),
     "bad enum": (lambda c: c["evaluate"].update(ref_split="val"), r"evaluate.ref_split: 'val' is not allowed; allowed: train, test"),
     "duplicate run": (lambda c: c["grids"].append(copy.deepcopy(c["grids"][0])), r"appears in two grids"),
+    "part costs on an arch without runs": (lambda c: c["report"].update(part_costs=["resnet101"]),
+                                           r"config error at report.part_costs: arch 'resnet101' has no run in this "
+                                           r"study; allowed: dcgan-tiny"),
 }
 
 

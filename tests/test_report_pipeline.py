@@ -29,7 +29,7 @@ STUDY = {
                  "domain": True, "batch_size": 32},
     "domain_classifier": {"epochs": 1, "seed": 0, "n_train": 1000},
     "grids": [{"data": ["fashion32"], "archs": ["dcgan-w4"], "methods": ["wgan-gp", "sngan"], "seeds": [0, 1]}],
-    "report": {"reference_method": "wgan-gp"},
+    "report": {"reference_method": "wgan-gp", "part_costs": ["dcgan-w4"]},
 }
 CAPTIONS = {  # report category -> a phrase of its caption file in workflows/report/
     "Report": "static report page",
@@ -78,6 +78,7 @@ def test_missing_runs_reported_only_under_keep_going(workdir):
     assert (missing["method"], missing["seed"]) == ("sngan", 1)
     html = (report_dir(workdir) / "index.html").read_text()
     assert "Missing runs (1)" in html and f"{BROKEN} (results/{EXP}/runs/{BROKEN}): no metrics.json" in html
+    assert 'id="table-part_costs"' in html  # measured by its own job, which the broken run does not stop
     summary = pd.read_csv(report_dir(workdir) / "tables" / "summary.csv")
     assert set(summary.loc[summary["method"] == "sngan", "n_missing"]) == {1}
 
@@ -88,8 +89,11 @@ def test_rerun_completes_and_snakemake_report_holds_the_captions(workdir):
     done = snakemake(workdir)
     assert done.returncode == 0, done.stderr[-3000:]
     html = (report_dir(workdir) / "index.html").read_text()
-    assert "Missing runs (0)" in html and 'id="table-cost"' in html
+    assert "Missing runs (0)" in html and 'id="table-cost"' in html and 'id="table-part_costs"' in html
     assert (pd.read_csv(report_dir(workdir) / "runs.csv")["status"] == "ok").all()
+    costs = pd.read_csv(report_dir(workdir) / "tables" / "part_costs.csv")
+    assert list(costs["part"]) == ["none", "clip", "gp", "gp-fd", "sn"] and set(costs["arch"]) == {"dcgan-w4"}
+    assert costs.loc[0, "relative_to_none"] == 1.0 and (costs["seconds_per_iteration"] > 0).all()
 
     packed = snakemake(workdir, "--report", "report.html")
     assert packed.returncode == 0, packed.stderr[-3000:]
@@ -97,6 +101,6 @@ def test_rerun_completes_and_snakemake_report_holds_the_captions(workdir):
     assert "ganbench study report" in text  # workflow.rst, the report's front page
     for category, caption in CAPTIONS.items():
         assert category in text and caption in text, category
-    for name in ("index.html", "runs.csv", "cost.html", "metric_domain_fid.html", "losses_fashion32_dcgan-w4.png",
+    for name in ("index.html", "runs.csv", "cost.html", "part_costs.html", "metric_domain_fid.html", "losses_fashion32_dcgan-w4.png",
                  "grad_norms_fashion32_dcgan-w4.png", "samples_fashion32_dcgan-w4_sngan.png"):
         assert f"Adding {name}" in packed.stderr, name

@@ -13,7 +13,7 @@ from suite.report import published
 from suite.report.collect import collect_runs
 from suite.report.stats import summarize
 from suite.report.tables import (PM, Table, _plain, comparison_view, cost_table, latex_escape, metric_table,
-                                 results_table, to_html, to_latex, to_markdown, write_table)
+                                 part_cost_table, results_table, to_html, to_latex, to_markdown, write_table)
 from test_report_synthetic import DATA, REAL, make_tree
 
 METRICS = ["fid", "domain_is"]
@@ -126,10 +126,34 @@ def test_published_yaml_holds_the_notes_numbers():
     assert all({"citation", "protocol", "data", "rows"} <= set(p) for p in papers.values())
 
 
+def part_costs(arch: str, seconds: dict[str, float]) -> dict:
+    """A suite.costs.part_costs record with the given seconds per iteration per part."""
+    return {"preset": "wgan-gp", "n_dis": 5, "data": DATA, "arch": arch, "arch_spec": {}, "batch_size": 64,
+            "iterations": 2, "repeats": 3,
+            "rows": [{"part": part, "constraint": "none", "d_norm": "none", "seconds_per_iteration": value,
+                      "relative_to_none": value / seconds["none"]} for part, value in seconds.items()]}
+
+
+PART_COSTS = [part_costs("dcgan", {"none": 1.0, "clip": 0.96, "gp": 1.77, "gp-fd": 1.43, "sn": 1.01}),
+              part_costs("resnet", {"none": 2.0, "clip": 2.1, "gp": 4.0, "gp-fd": 3.0, "sn": 2.0})]
+
+
+def test_part_cost_table_one_block_per_arch():
+    table = part_cost_table(PART_COSTS)
+    assert [(r[1], r[2], r[6]) for r in table.rows[:5]] == [("dcgan", "none", 1.0), ("dcgan", "clip", 0.96),
+                                                            ("dcgan", "gp", 1.77), ("dcgan", "gp-fd", 1.43),
+                                                            ("dcgan", "sn", 1.01)]
+    assert table.rows[7][1:3] == ["resnet", "gp"] and table.rows[7][6] == pytest.approx(2.0)
+    assert table.group_starts == {0, 5}
+    assert list(table.numeric.columns[:4]) == ["data", "arch", "batch_size", "part"] and len(table.numeric) == 10
+    for text in (to_markdown(table), to_latex(table), to_html(table)):
+        assert "x none" in text and "gp-fd" in text and "1.77" in text
+
+
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex binary not installed")
 def test_latex_tables_compile_with_pdflatex(summary, runs, tmp_path):
     tables = [results_table(summary, METRICS, {DATA: REAL}), metric_table(summary, "fid", {DATA: REAL}, "wgan-gp"),
-              cost_table(runs, "wgan-gp")]
+              cost_table(runs, "wgan-gp"), part_cost_table(PART_COSTS)]
     entries = [{"paper": "sngan-table2", "row": "SN-GAN, hinge loss", "data": DATA, "arch": "dcgan", "method": "sngan"}]
     tables.append(comparison_view(published.comparison_table(entries, summary, {DATA: REAL}, "n_gen 1000 & 50%")))
     inputs = []

@@ -127,7 +127,7 @@ def _run_label(r) -> str:
     return f"{r['data']}/{r['arch']}/{r['method']}/seed{r['seed']}"
 
 
-def make_tables(runs, summary, metrics, real, reference, study, our_protocol) -> list[tables.Table]:
+def make_tables(runs, summary, metrics, real, reference, study, our_protocol, part_costs) -> list[tables.Table]:
     made = [tables.results_table(summary, metrics, real)]
     made += [tables.metric_table(summary, m, real, reference) for m in metrics]
     entries = (study.get("report") or {}).get("paper_comparison") or []
@@ -135,11 +135,13 @@ def make_tables(runs, summary, metrics, real, reference, study, our_protocol) ->
         comparison = published.comparison_table(entries, summary, real, ours_protocol=our_protocol)
         made.append(tables.comparison_view(comparison))
     made.append(tables.cost_table(runs, reference))
+    if part_costs:
+        made.append(tables.part_cost_table(part_costs))
     return made
 
 
 def build_report(runs_csv: Path, run_root: Path, out_dir: Path, study: dict,
-                 real_metrics: dict[str, Path] | None = None) -> Path:
+                 real_metrics: dict[str, Path] | None = None, part_costs: list[Path] = ()) -> Path:
     """Write tables/, figures/ and index.html under out_dir; return the index.html path."""
     out_dir, run_root = Path(out_dir), Path(run_root)
     runs = read_runs_table(runs_csv)
@@ -156,7 +158,8 @@ def build_report(runs_csv: Path, run_root: Path, out_dir: Path, study: dict,
     table_dir, figure_dir = out_dir / "tables", out_dir / "figures"
     atomic_write_csv(summary, table_dir / "summary.csv")
     table_blocks = []
-    for table in make_tables(runs, summary, metrics, real, reference, study, protocol_line(protocol)):
+    costs = [json.loads(Path(path).read_text()) for path in part_costs]
+    for table in make_tables(runs, summary, metrics, real, reference, study, protocol_line(protocol), costs):
         table_blocks.append(page.table_block(table, tables.write_table(table, table_dir), out_dir))
     made = figs.all_figures(runs, run_root, metrics, real, figure_dir)
 

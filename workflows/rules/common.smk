@@ -132,6 +132,15 @@ def real_floors():
     return [f"results/{EXP}/reference/{data}/real_metrics.json" for data in STUDY.data_names() if is_image_data(data)]
 
 
+def part_cost_files():
+    return [f"results/{EXP}/report/part_costs/{arch}.json" for arch in STUDY.config["report"].get("part_costs", [])]
+
+
+def arch_data(arch):
+    """The data set of the arch's first run: the one its part costs are measured on."""
+    return next(spec.data for spec in STUDY.runs if spec.arch_name == arch)
+
+
 def report_in_dag():
     return any(job.rule.name == "build_report" for job in workflow.dag.jobs)
 
@@ -142,6 +151,7 @@ def partial_report():
     missing = [os.path.dirname(path) for path in all_metrics() if not os.path.exists(path)]
     logger.warning(f"ganbench: {len(missing)} runs have no metrics.json: {', '.join(missing) or 'none'}")
     floors = " ".join(path for path in real_floors() if os.path.exists(path))
+    floors += "".join(f" --part-costs {path}" for path in part_cost_files() if os.path.exists(path))
     os.makedirs(out, exist_ok=True)
     try:
         shell(

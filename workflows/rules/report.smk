@@ -14,10 +14,30 @@ rule collect_runs:
         "python -m suite collect --study {input.study} --out {output.runs} {input.metrics} 2> {log}"
 
 
+rule measure_part_costs:
+    input:
+        study=STUDY_FILE,
+        data=lambda w: data_inputs(arch_data(w.arch)),
+    output:
+        costs=f"{REPORT_DIR}/part_costs/{{arch}}.json",
+    log:
+        f"{REPORT_DIR}/part_costs/{{arch}}.log",
+    benchmark:
+        f"{REPORT_DIR}/part_costs/{{arch}}.benchmark.tsv"
+    threads: STUDY.config["threads"]
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    shell:
+        "python -m suite part-costs --study {input.study} --arch {wildcards.arch} --threads {threads} "
+        "--out {output.costs} 2> {log}"
+
+
 rule build_report:
     input:
         runs=f"{REPORT_DIR}/runs.csv",
         floors=real_floors(),
+        part_costs=part_cost_files(),
         study=STUDY_FILE,
     output:
         html=report(f"{REPORT_DIR}/index.html", caption="../report/index.rst", category="Report"),
@@ -31,9 +51,12 @@ rule build_report:
         },
     log:
         f"{REPORT_DIR}/report.log",
+    params:
+        part_costs=lambda w, input: " ".join(f"--part-costs {path}" for path in input.part_costs),
     shell:
         "python -m suite report --study {input.study} --runs {input.runs} "
-        "--out-dir results/{wildcards.exp}/report {input.floors} 2> {log}"
+        "--out-dir results/{wildcards.exp}/report {input.floors} "
+        "{params.part_costs} 2> {log}"
 
 
 # Snakemake never runs a job whose input failed, so under --keep-going the report rule cannot

@@ -1,0 +1,89 @@
+"""What each stabilization part costs per training step: the suite's own step, timed interleaved.
+
+Shared by the study report (rule `part_costs`) and `python -m benchmarks.run --sections parts`.
+Timings are ratios within one measurement: contenders alternate, their order flips every repeat, and
+medians are kept, so load from other processes hits every contender alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+from suite.config import RunSpec
+from suite.methods import PRESETS
+from suite.train import StepContext, Trainer, train_iteration
+
+# The parts on one preset (wasserstein loss, Adam, n_dis 5), each against the same step without constraint.
+PARTS_PRESET = "wgan-gp"
+PARTS = {
+    "none": {"constraint": "none", "d_norm": "none"},
+    "clip": {"constraint": "clip", "d_norm": "none"},
+    "gp": {"constraint": "gp", "d_norm": "none"},
+    "gp-fd": {"constraint": "gp-fd", "d_norm": "none"},
+    "sn": {"constraint": "none", "d_norm": "sn"},
+}
+ITERATIONS, REPEATS = 2, 3
+
+
+def interleaved(contenders: dict[str, Callable[[], object]], repeats: int, warmup: int = 1) -> dict[str, list[float]]:
+    """Seconds of each call of each contender; contenders alternate within a repeat, and their order
+    flips every repeat so neither always runs right after the other."""
+    names = list(contenders)
+    for _ in range(warmup):
+        for name in names:
+            contenders[name]()
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    for repeat in range(repeats):
+        for name in names if repeat % 2 == 0 else reversed(names):
+            started = time.perf_counter()
+            contenders[name]()
+            seconds[name].append(time.perf_counter() - started)
+    return seconds
+
+
+def timing_run(run: RunSpec, method_name: str, method: dict, batch_size: int | None = None,
+               device: str | None = None) -> RunSpec:
+    """`run` with another method (and batch or device), no evaluation or diagnostics: only the step is timed."""
+    train = {**run.train, "batch_size": batch_size or run.train["batch_size"], "diagnostics_every": 0,
+             "eval_every": 0}
+    return dataclasses.replace(run, method_name=method_name, method=method, train=train,
+                               device=device or run.device)
+
+
+def step_function(run: RunSpec, scratch: Path) -> tuple[Trainer, StepContext, Callable[[], dict]]:
+    """The run's trainer and step context (models, data, sampler built from its seed), and one call of
+    its training iteration."""
+    trainer = Trainer(run, scratch)
+    ctx = trainer._build()
+    batch = run.train["batch_size"]
+    return trainer, ctx, lambda: train_iteration(ctx, trainer.sampler, batch, trainer.device)
+
+
+def seconds_per_iteration(runs: dict[str, RunSpec], iterations: int, repeats: int) -> dict[str, float]:
+    """Median seconds per generator iteration (n_dis critic steps + 1 generator step) of each named run."""
+    with tempfile.TemporaryDirectory(prefix="ganbench-costs-") as scratch:
+        contenders = {}
+        for index, (name, run) in enumerate(runs.items()):
+            step = step_function(run, Path(scratch) / str(index))[2]
+            contenders[name] = (lambda fn: lambda: [fn() for _ in range(iterations)])(step)
+        seconds = interleaved(contenders, repeats)
+    return {name: statistics.median(values) / iterations for name, values in seconds.items()}
+
+
+def part_costs(base: RunSpec, iterations: int = ITERATIONS, repeats: int = REPEATS,
+               batch_size: int | None = None) -> dict:
+    """Seconds per generator iteration of PARTS_PRESET with each part, and its ratio to no constraint,
+    on `base`'s arch, data and batch size."""
+    runs = {part: timing_run(base, f"{PARTS_PRESET}+{part}", {"preset": PARTS_PRESET, **override}, batch_size)
+            for part, override in PARTS.items()}
+    per_iteration = seconds_per_iteration(runs, iterations, repeats)
+    rows = [{"part": part, **PARTS[part], "seconds_per_iteration": value,
+             "relative_to_none": value / per_iteration["none"]} for part, value in per_iteration.items()]
+    return {"preset": PARTS_PRESET, "n_dis": PRESETS[PARTS_PRESET].n_dis, "data": base.data,
+            "arch": base.arch_name, "arch_spec": base.arch, "batch_size": runs["none"].train["batch_size"],
+            "iterations": iterations, "repeats": repeats, "rows": rows}

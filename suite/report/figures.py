@@ -117,7 +117,7 @@ def metric_by_method(runs: pd.DataFrame, metric: str, real: dict[str, dict], out
         values = [ok.loc[ok["method"] == m, metric].dropna().to_numpy(float) for m in methods]
         if not any(len(v) for v in values):
             continue
-        fig, ax = plt.subplots(figsize=(1.3 * len(methods) + 2.5, 3.6), layout="constrained")
+        fig, ax = plt.subplots(figsize=(0.8 * len(methods) + 2.2, 3.4), layout="constrained")
         ax.boxplot([v if len(v) else [np.nan] for v in values], widths=0.5, showfliers=False,
                    medianprops={"color": "black"})
         for i, (m, v) in enumerate(zip(methods, values), start=1):
@@ -232,59 +232,71 @@ def grad_norms(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure
     return figures
 
 
+def _panel_per_method(per_method: dict[str, list[pd.DataFrame]], draw, *, panel_size: tuple[float, float],
+                      ylabel: str, title: str, out_dir: Path, stem: str, kind: str, sharey: bool = False) -> Figure:
+    """One figure, a panel per method in a row: draw(ax, method, frames) fills each."""
+    width, height = panel_size
+    fig, axes = plt.subplots(1, len(per_method), figsize=(width * len(per_method), height), squeeze=False,
+                             sharey=sharey, layout="constrained")
+    for ax, (method, frames) in zip(axes[0], per_method.items()):
+        draw(ax, method, frames)
+    axes[0][0].set_ylabel(ylabel)
+    fig.suptitle(title, fontsize=10)
+    return _save(fig, out_dir, stem, kind, title)
+
+
 def weights(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
     """Per (data, arch): the critic's weight histogram at the last step of each method's first seed."""
-    figures = []
     colors = method_colors(runs["method"].dropna())
+
+    def draw(ax, method, frames):
+        first = frames[0]
+        hist = first[first["step"] == first["step"].max()]
+        width = hist["bin_right"] - hist["bin_left"]
+        ax.bar(hist["bin_left"], hist["count"] / hist["count"].sum(), width=width, align="edge",
+               color=colors[method], edgecolor="none")
+        ax.set_title(f"{method} (seed {int(first['seed'].iloc[0])}, step {int(hist['step'].iloc[0])})", fontsize=9)
+        ax.set_xlabel("critic weight")
+
+    figures = []
     for data, arch, group in _groups(runs):
         per_method = _read_per_run(run_root, group, "diagnostics/weights.csv")
-        if not per_method:
-            continue
-        fig, axes = plt.subplots(1, len(per_method), figsize=(3.3 * len(per_method), 3), squeeze=False,
-                                 layout="constrained")
-        for ax, (m, frames) in zip(axes[0], per_method.items()):
-            first = frames[0]
-            hist = first[first["step"] == first["step"].max()]
-            width = hist["bin_right"] - hist["bin_left"]
-            ax.bar(hist["bin_left"], hist["count"] / hist["count"].sum(), width=width, align="edge",
-                   color=colors[m], edgecolor="none")
-            ax.set_title(f"{m} (seed {int(first['seed'].iloc[0])}, step {int(hist['step'].iloc[0])})", fontsize=9)
-            ax.set_xlabel("critic weight")
-        axes[0][0].set_ylabel("fraction of weights")
-        title = f"Critic weight distribution: {data} / {arch}"
-        fig.suptitle(title, fontsize=10)
-        figures.append(_save(fig, out_dir, f"weights_{safe(data)}_{safe(arch)}", "weights", title))
+        if per_method:
+            figures.append(_panel_per_method(
+                per_method, draw, panel_size=(3.3, 3), ylabel="fraction of weights",
+                title=f"Critic weight distribution: {data} / {arch}", out_dir=out_dir,
+                stem=f"weights_{safe(data)}_{safe(arch)}", kind="weights"))
     return figures
 
 
 def sigmas(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
     """Per (data, arch): spectral norm of every critic layer's weight in use over training, one panel per method."""
+    cmap = plt.get_cmap("viridis")
+
+    def draw(ax, method, frames):
+        both = pd.concat(frames, ignore_index=True)
+        both["sigma"] = sigma_in_use(both)
+        mean = both.groupby(["layer_index", "step"])["sigma"].mean().reset_index()
+        n_layers = max(int(mean["layer_index"].max()) + 1, 1)
+        for index, layer in mean.groupby("layer_index"):
+            ax.plot(layer["step"], layer["sigma"], color=cmap(index / max(n_layers - 1, 1)), lw=1)
+        ax.axhline(1.0, color="gray", ls=":", lw=1)
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_title(method, fontsize=9)
+        ax.set_xlabel("generator step")
+
     figures = []
     for data, arch, group in _groups(runs):
         per_method = {m: fs for m, fs in _read_per_run(run_root, group, "diagnostics/layers.csv").items()
                       if "sigma_exact" in fs[0].columns and pd.concat(fs)["sigma_exact"].notna().any()}
-        if not per_method:
-            continue
-        fig, axes = plt.subplots(1, len(per_method), figsize=(3.5 * len(per_method), 3.2), squeeze=False,
-                                 sharey=True, layout="constrained")
-        for ax, (m, frames) in zip(axes[0], per_method.items()):
-            both = pd.concat(frames, ignore_index=True)
-            both["sigma"] = sigma_in_use(both)
-            mean = both.groupby(["layer_index", "step"])["sigma"].mean().reset_index()
-            n_layers = max(int(mean["layer_index"].max()) + 1, 1)
-            cmap = plt.get_cmap("viridis")
-            for index, layer in mean.groupby("layer_index"):
-                ax.plot(layer["step"], layer["sigma"], color=cmap(index / max(n_layers - 1, 1)), lw=1)
-            ax.axhline(1.0, color="gray", ls=":", lw=1)
-            ax.set_yscale("log")
-            ax.yaxis.set_major_formatter(ScalarFormatter())
-            ax.yaxis.set_minor_formatter(NullFormatter())
-            ax.set_title(m, fontsize=9)
-            ax.set_xlabel("generator step")
-        axes[0][0].set_ylabel("sigma of the weight in use\n(colour: input -> output)")
-        title = f"Spectral norm per critic layer over training: {data} / {arch}"
-        fig.suptitle(title, fontsize=10)
-        figures.append(_save(fig, out_dir, f"sigmas_{safe(data)}_{safe(arch)}", "sigmas", title))
+        if per_method:
+            figures.append(_panel_per_method(
+                per_method, draw, panel_size=(3.5, 3.2), sharey=True,
+                ylabel="sigma of the weight in use\n(colour: input -> output)",
+                title=f"Spectral norm per critic layer over training: {data} / {arch}", out_dir=out_dir,
+                stem=f"sigmas_{safe(data)}_{safe(arch)}", kind="sigmas"))
     return figures
 
 

@@ -6,6 +6,7 @@ import subprocess
 import time
 
 import pandas as pd
+import pytest
 import torch
 
 from conftest import run_cli, start_training, toy_study
@@ -70,7 +71,8 @@ def test_sigkill_then_rerun_resumes_to_the_same_numbers(tmp_path, write_study):
                                       pd.read_csv(killed / "diagnostics" / name))
 
 
-def test_sigterm_writes_a_checkpoint_and_exits_nonzero(tmp_path, write_study):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_interrupt_writes_a_checkpoint_and_exits_nonzero(tmp_path, write_study, signum):
     study = write_study(toy_study(iterations=100_000, checkpoint_every=100_000))
     out = tmp_path / "run"
     process = start_training(study, RUN, out, stderr=subprocess.PIPE)
@@ -79,7 +81,7 @@ def test_sigterm_writes_a_checkpoint_and_exits_nonzero(tmp_path, write_study):
         time.sleep(0.05)
     while time.time() < deadline and len((out / "train.csv").read_text().splitlines()) < 3:
         time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 2
     assert "checkpoint written" in stderr

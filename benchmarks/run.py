@@ -3,7 +3,7 @@
 Sections: training (suite vs bare loop per preset x arch), parts (cost of clip / gp / gp-fd / sn vs no
 constraint), formats (fp32 vs channels_last vs bf16 autocast, and images/s per batch size), inception, domain, studies (smoke study wall time per cores split; default-study estimate).
 `--quick` measures few presets and steps; `--study NAME` also times a whole study (the default one
-takes about two hours on 2 cores).
+took 84 min on 2 cores).
 """
 
 from __future__ import annotations

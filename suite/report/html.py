@@ -25,7 +25,7 @@ tr.real td { color: #555; font-style: italic; background: #f6f6f6; }
 .downloads { font-size: .85em; }
 figure { display: inline-block; margin: .5em 1em 1em 0; vertical-align: top; }
 figure img { max-width: 100%; border: 1px solid #ddd; }
-figure.metric_by_method { max-width: 49%; } figure.grad_norms { max-width: 49%; }
+figure.metric_by_method, figure.grad_norms { max-width: 49%; }
 figure.samples img { width: 260px; image-rendering: pixelated; }
 figcaption { font-size: .85em; color: #444; max-width: 900px; }
 pre { background: #f5f5f5; padding: .8em; overflow-x: auto; font-size: .85em; }

@@ -8,7 +8,7 @@ import time
 import pytest
 import torch
 
-from conftest import run_cli, start_training, toy_study
+from tests.conftest import run_cli, start_training, toy_study
 from suite import runtime
 from suite.config import resolve_study
 from suite.errors import ConfigError

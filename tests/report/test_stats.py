@@ -12,7 +12,7 @@ from scipy import stats as sps
 from suite.errors import ConfigError
 from suite.report.collect import collect_runs
 from suite.report.stats import BOOT_SEED, bootstrap_ci, holm, mannwhitney_p, summarize, welch_p
-from test_report_synthetic import DIVERGED, make_tree
+from tests.report.test_synthetic import DIVERGED, make_tree
 
 METRICS = ["fid", "kid_mean", "domain_fid", "domain_is"]
 

@@ -9,8 +9,8 @@ import sys
 import pytest
 import yaml
 
-from conftest import REPO, run_cli
-from test_pipeline import workflow_copy
+from tests.conftest import REPO, run_cli
+from tests.pipeline.test_pipeline import workflow_copy
 from suite.config import load_study, resolve_study
 from suite.errors import ConfigError
 

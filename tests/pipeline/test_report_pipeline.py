@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO
+from tests.conftest import REPO
 
 EXP = "tiny-report"
 BROKEN = "fashion32/dcgan-w4/sngan/seed1"

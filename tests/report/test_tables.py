@@ -14,7 +14,7 @@ from suite.report.collect import collect_runs
 from suite.report.stats import summarize
 from suite.report.tables import (PM, Table, _plain, comparison_view, cost_table, latex_escape, metric_table,
                                  part_cost_table, results_table, to_html, to_latex, to_markdown, write_table)
-from test_report_synthetic import DATA, REAL, make_tree
+from tests.report.test_synthetic import DATA, REAL, make_tree
 
 METRICS = ["fid", "domain_is"]
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from models_helpers import TINY_ARCHS, data_shape_for, make_spec
+from tests.models.helpers import TINY_ARCHS, data_shape_for, make_spec
 from suite.diagnostics import DiagnosticsRecorder, critic_layers, is_weight_layer
 from suite.methods import critic_loss, is_spectral_normed
 from suite.models import build_models, count_weight_layers

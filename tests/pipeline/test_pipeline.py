@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO
+from tests.conftest import REPO
 from suite.config import resolve_study
 from suite.methods import PRESETS
 

@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 import torch
 
-from models_helpers import IMAGE_FAMILIES, TINY_ARCHS, data_shape_for, make_spec
+from tests.models.helpers import IMAGE_FAMILIES, TINY_ARCHS, data_shape_for, make_spec
 from suite.errors import ConfigError
 from suite.models import ARCHS, arch_json_schema, build_models, describe, resolve_arch
 from suite.models.layers import CRITIC_NORMS, GENERATOR_NORMS

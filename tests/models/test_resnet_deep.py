@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from models_helpers import make_spec
+from tests.models.helpers import make_spec
 from suite.errors import ConfigError
 from suite.models import build_models
 from suite.models.layers import WEIGHT_LAYER_TYPES, Residual

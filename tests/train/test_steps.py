@@ -5,7 +5,7 @@ from contextlib import nullcontext
 import pytest
 import torch
 
-from models_helpers import TINY_ARCHS, data_shape_for
+from tests.models.helpers import TINY_ARCHS, data_shape_for
 from suite.methods import PRESETS, make_optimizers
 from suite.models import build_models
 from suite.train import StepContext, critic_step, generator_step

@@ -32,7 +32,7 @@ import yaml
 
 from suite.config import load_study
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "slurm-local.sh"
 SLURMCTLD = shutil.which("slurmctld") or next((p for p in ("/usr/sbin/slurmctld",) if os.access(p, os.X_OK)), None)
 DAEMONS = ("slurmctld", "slurmd", "munged")

@@ -1,4 +1,4 @@
-"""A synthetic run tree for the report tests (shared by tests/test_report_*.py), and collect_runs tests."""
+"""A synthetic run tree for the report tests (shared by the tests in tests/report/), and collect_runs tests."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 import json
 
-from conftest import run_cli, toy_study
+from tests.conftest import run_cli, toy_study
 from suite.costs import PARTS, interleaved, timing_run
 from suite.config import resolve_study
 from suite.methods import resolve_method

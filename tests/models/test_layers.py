@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from models_helpers import IMAGE_FAMILIES, TINY_ARCHS, data_shape_for, make_spec
+from tests.models.helpers import IMAGE_FAMILIES, TINY_ARCHS, data_shape_for, make_spec
 from suite.errors import ConfigError
 from suite.methods import SelfAttention, is_spectral_normed
 from suite.models import build_models, count_weight_layers

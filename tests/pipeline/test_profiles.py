@@ -21,7 +21,7 @@ import yaml
 
 from suite.config import load_study
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CONFIGS = sorted(p.name for p in (REPO / "configs").glob("*.yaml"))
 PROFILES = sorted(p.name for p in (REPO / "workflows" / "profiles").iterdir() if (p / "config.yaml").is_file())
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]

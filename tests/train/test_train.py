@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import run_cli, start_training, toy_study
+from tests.conftest import run_cli, start_training, toy_study
 
 RUN = "toy-8gaussians/mlp-small/wgan-gp/seed0"
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from conftest import REPO
+from tests.conftest import REPO
 
 PROBE = """
 import sys, torch

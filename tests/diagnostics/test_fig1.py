@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, run_cli
+from tests.conftest import REPO, run_cli
 
 METHODS = {"wc-0.1": 0.1, "wc-0.01": 0.01, "wc-0.001": 0.001, "gp": None}
 

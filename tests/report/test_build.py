@@ -16,7 +16,7 @@ from suite.errors import ConfigError, DataMissingError
 from suite.report import build_report, collect_runs
 from suite.report.build import reference_method, report_metrics
 from suite.report.figures import KINDS
-from test_report_synthetic import DATA, DIVERGED, EXPERIMENT, METHODS, REAL, make_tree
+from tests.report.test_synthetic import DATA, DIVERGED, EXPERIMENT, METHODS, REAL, make_tree
 
 MISSING = ("dcgan", "sngan", 2)
 STUDY = {

@@ -20,8 +20,8 @@ import pytest
 import torch
 import yaml
 
-from conftest import REPO
-from test_pipeline import workflow_copy
+from tests.conftest import REPO
+from tests.pipeline.test_pipeline import workflow_copy
 
 NORMAL = "fashion32/dcgan-tiny/sn1/seed0"
 DIVERGING = "fashion32/dcgan-tiny/lr1e6/seed0"

@@ -1,1 +1,1 @@
-"""Performance benchmarks of the suite against bare PyTorch (issue 11); run `python -m benchmarks.run`."""
+"""Performance benchmarks of the suite against bare PyTorch; run `python -m benchmarks.run`."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from suite.data.registry import ImageData
+from suite.data.base import ImageData
 from suite.errors import DataMissingError
 
 FOLDER = "cifar-10-batches-py"
@@ -19,11 +19,19 @@ HOW_TO_GET = (
 )
 
 
+def _paths(splits, root: Path) -> list[Path]:
+    return [root / FOLDER / name for split in splits for name in BATCHES[split]]
+
+
+def cifar10_present(root: Path | None = None) -> bool:
+    """Whether every batch of both splits is under `root` (default `data/`)."""
+    return all(path.is_file() for path in _paths(BATCHES, root or Path("data")))
+
+
 def load_cifar10(split: str, root: Path | None = None) -> ImageData:
     """Images uint8 [N, 3, 32, 32], labels int64 [N], read from the pickled batches."""
     root = root or Path("data")
-    folder = root / FOLDER
-    paths = [folder / name for name in BATCHES[split]]
+    paths = _paths([split], root)
     missing = [p for p in paths if not p.is_file()]
     if missing:
         raise DataMissingError(HOW_TO_GET.format(root=root) + f" (missing {missing[0].name})")

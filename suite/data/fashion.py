@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from suite.data.registry import ImageData
+from suite.data.base import ImageData
 from suite.errors import DataMissingError
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,11 @@ def locate_fashion(split: str, root: Path | None = None) -> tuple[Path, Path] | 
         if images_path and labels_path:
             return images_path, labels_path
     return None
+
+
+def fashion_present(root: Path | None = None) -> bool:
+    """Whether both splits are found (under `root`, or the Debian folder and then `data/`)."""
+    return all(locate_fashion(split, root) for split in FILES)
 
 
 def load_fashion32(split: str, root: Path | None = None) -> ImageData:

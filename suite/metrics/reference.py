@@ -2,12 +2,12 @@
 
 One .npz per (data set, split, extractor, n), named by the caller (a Snakemake rule output). The
 file records the extractor name and its weights' sha256, so a reference is never used with
-features of other weights.
+features of other weights. This module holds the value and its file; `reference_build` computes
+one through the extractor registry.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -17,13 +17,9 @@ import numpy as np
 import torch
 
 from suite.errors import ConfigError, DataMissingError
-from suite.metrics.extractors import get_extractor
-from suite.metrics.frechet import RunningGaussian, statistics
-
-log = logging.getLogger(__name__)
+from suite.metrics.frechet import statistics
 
 KID_ROWS = 2000  # feature rows kept for KID (its subsets have at most 1000 rows)
-BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -48,10 +44,6 @@ class Reference:
             )
 
 
-def image_batches(images: torch.Tensor, batch_size: int = BATCH):
-    yield from images.split(batch_size)
-
-
 def subset_indices(total: int, n: int, seed: int) -> torch.Tensor:
     """The first n of a seeded permutation of range(total): a uniform random subset in random order,
     so its first KID_ROWS rows are a uniform random subset too."""
@@ -66,28 +58,6 @@ def reference_from_features(features: np.ndarray, extractor: str, weights_sha256
     stats = statistics(features)
     return Reference(stats.mu, stats.sigma, stats.n, np.asarray(features[:KID_ROWS], np.float64), extractor,
                      weights_sha256, data, split, seed)
-
-
-def compute_reference(data_name: str, split: str, extractor_name: str, n: int | None, out_path: str | Path,
-                      weights_path: str | None = None, seed: int = 0,
-                      device: str | torch.device = "cpu") -> Reference:
-    """Features of n images of `data_name`/`split` (a seeded subset; all when n is None) through the
-    extractor `extractor_name` with `weights_path`; save the reference to `out_path` (.npz) atomically."""
-    from suite.data import load_dataset
-
-    images = load_dataset(data_name, split).images
-    n = len(images) if n is None else int(n)
-    images = images[subset_indices(len(images), n, seed)]
-    extractor = get_extractor(extractor_name, weights_path).to(device)
-    log.info("reference %s/%s: %d images through %s", data_name, split, n, extractor_name)
-    running = RunningGaussian(keep_rows=KID_ROWS)
-    for features, _ in extractor.stream(image_batches(images), n=n, desc=f"reference {data_name}/{split}"):
-        running.add(features)
-    stats = running.gaussian()
-    ref = Reference(stats.mu, stats.sigma, stats.n, running.kept_rows(), extractor.name,
-                    extractor.weights_sha256, data_name, split, seed)
-    save_reference(ref, out_path)
-    return ref
 
 
 def save_reference(ref: Reference, out_path: str | Path) -> None:

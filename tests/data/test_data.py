@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from suite.data import DATASETS, data_shape, load_dataset
+from suite.data import DATASETS, data_shape, is_available, load_dataset
 from suite.data.fashion import read_idx
 from suite.errors import ConfigError, DataMissingError
 
@@ -84,3 +84,20 @@ def test_unknown_data_set_lists_allowed_names():
         load_dataset("mnist")
     with pytest.raises(ConfigError, match="allowed: train, test"):
         load_dataset("fashion32", "val")
+
+
+def test_is_available_needs_every_split_on_disk(tmp_path):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for name in [f"data_batch_{i}" for i in range(1, 6)]:
+        (folder / name).write_bytes(b"")
+    assert not is_available("cifar10", tmp_path)
+    (folder / "test_batch").write_bytes(b"")
+    assert is_available("cifar10", tmp_path)
+    write_idx(tmp_path / "train-images-idx3-ubyte.gz", np.zeros((1, 28, 28)))
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.zeros(1))
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((1, 28, 28)))
+    assert not is_available("fashion32", tmp_path)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(1))
+    assert is_available("fashion32", tmp_path)
+    assert is_available("toy-swissroll", tmp_path)

@@ -8,15 +8,16 @@ import tempfile
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from benchmarks.bare import BareLoop
 from benchmarks.timing import median
-from suite.config import RunSpec, load_study
+from suite.config import load_study
+from suite.runspec import RunSpec
 from suite.costs import interleaved, part_costs, seconds_per_iteration, step_function, timing_run
 from suite.errors import ConfigError
 from suite.methods import PRESETS
 from suite.models import build_models
+from suite.progress import progress
 
 PARTS_ARCH = "dcgan"
 
@@ -73,8 +74,8 @@ def training_section(study_path: Path, presets: list[str], archs: list[str] | No
     runs = default_arch_runs(study_path)
     archs = archs or list(runs)
     rows, skipped = [], []
-    for arch in tqdm(archs, desc="training: archs", leave=False):
-        for preset in tqdm(presets, desc=arch, leave=False):
+    for arch in progress(archs, desc="training: archs"):
+        for preset in progress(presets, desc=arch):
             run = timing_run(runs[arch], preset, {"preset": preset}, batch_size, device)
             try:
                 rows.append({"arch": arch, "arch_spec": run.arch, "data": run.data, "preset": preset,
@@ -91,7 +92,7 @@ def parts_section(study_path: Path, iterations: int, repeats: int, batch_size: i
     return part_costs(default_arch_runs(study_path)[PARTS_ARCH], iterations, repeats, batch_size)
 
 
-# Memory formats and precision of the training step (DESIGN 9: channels_last, the CPU's AMX-bf16).
+# Memory formats and precision of the training step: channels_last, and bf16 autocast (pays only on CPUs with AMX).
 FORMATS = {
     "fp32": {"channels_last": False, "bf16": False},
     "channels_last": {"channels_last": True, "bf16": False},
@@ -108,8 +109,8 @@ def formats_section(study_path: Path, presets: list[str], archs: list[str] | Non
     runs = default_arch_runs(study_path)
     archs = [a for a in (archs or list(runs)) if not runs[a].data.startswith("toy")]
     format_rows, batch_rows = [], []
-    for arch in tqdm(archs, desc="formats: archs", leave=False):
-        for preset in tqdm(presets, desc=arch, leave=False):
+    for arch in progress(archs, desc="formats: archs"):
+        for preset in progress(presets, desc=arch):
             base = timing_run(runs[arch], preset, {"preset": preset}, batch_size)
             variants = {name: dataclasses.replace(base, train={**base.train, **flags})
                         for name, flags in FORMATS.items()}

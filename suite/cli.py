@@ -7,28 +7,39 @@ Each command parses its arguments and hands over to the package; user errors
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
-import re
 import sys
 from pathlib import Path
 
+from suite import launch
 from suite.errors import ConfigError, DataMissingError, GanbenchError
 
 log = logging.getLogger("suite")
 
-RUN_PATTERN = re.compile(r"^(?P<data>[^/]+)/(?P<arch>[^/]+)/(?P<method>[^/]+)/seed(?P<seed>\d+)$")
+# A read-only or full results folder: one line naming the file, not a traceback.
+DISK_ERRORS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT})
 
+def _run_from_args(args):
+    """The run a command names: its run.yaml (`--spec`), or a study file and a run id (`--study --run`)."""
+    from suite.runspec import RunSpec, load_run
 
-def _run_spec(study_path: str, run_id: str):
+    if args.spec:
+        return load_run(args.spec)
+    if not (args.study and args.run):
+        raise ConfigError("name the run with --spec <run folder>/run.yaml, or with --study <config> --run <run id>")
     from suite.config import load_study
 
-    match = RUN_PATTERN.match(run_id)
-    if not match:
-        raise ConfigError(f"--run {run_id!r} must look like <data>/<arch>/<method>/seed<k>")
-    study = load_study(study_path)
-    return study, study.run(match["data"], match["arch"], match["method"], int(match["seed"]))
+    identity = RunSpec.parse_run_id(args.run)
+    return load_study(args.study).run(identity["data"], identity["arch"], identity["method"], identity["seed"])
+
+
+def _add_run_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--spec", help="the run's run.yaml (written by the workflow)")
+    parser.add_argument("--study", help="study config (YAML), with --run")
+    parser.add_argument("--run", help="<data>/<arch>/<method>/seed<k>, with --study")
 
 
 def cmd_check(args) -> int:
@@ -38,6 +49,13 @@ def cmd_check(args) -> int:
     print(f"study {study.experiment!r}: {len(study.runs)} runs")
     for spec in study.runs:
         print(f"  {spec.run_id}  [{spec.config_hash()}]")
+    if args.estimate:
+        from suite.costs import study_estimate
+
+        estimate = study_estimate(list(study.runs), cores=args.cores)
+        print(f"estimated training time on {estimate['cores']} cores: {estimate['wall_seconds'] / 3600:.1f} h "
+              f"({estimate['cpu_seconds'] / 3600:.1f} CPU-hours; step costs of its {estimate['cells']} "
+              "data/arch/method/batch cells measured here on 1 thread; scoring and the report not included)")
     return 0
 
 
@@ -47,7 +65,7 @@ def cmd_train(args) -> int:
     from suite.wiring import ProbeDiagnostics, domain_curve
 
     runtime.set_threads(args.threads)
-    _, run = _run_spec(args.study, args.run)
+    run = _run_from_args(args)
     on_eval = domain_curve(run, Path(args.domain_classifier), Path(args.domain_ref)) if args.domain_classifier else None
     summary = train_run(run, Path(args.out), on_eval=on_eval, diagnostics=ProbeDiagnostics)
     log.info("%s: %s after %d steps (%.1f s)", run.run_id, summary["status"], summary["steps"], summary["seconds"])
@@ -56,15 +74,12 @@ def cmd_train(args) -> int:
 
 def cmd_part_costs(args) -> int:
     from suite import io, runtime
-    from suite.config import load_study
+    from suite.config import parse_yaml
     from suite.costs import part_costs
+    from suite.runspec import RunSpec
 
     runtime.set_threads(args.threads)
-    study = load_study(args.study)
-    base = next((run for run in study.runs if run.arch_name == args.arch), None)
-    if base is None:
-        raise ConfigError(f"arch {args.arch!r} has no run in study {study.experiment!r}; allowed: "
-                          f"{', '.join(sorted({run.arch_name for run in study.runs}))}")
+    base = RunSpec.from_dict({"method_name": None, "method": None, **parse_yaml(Path(args.base).read_text())})
     costs = part_costs(base)
     io.write_json(Path(args.out), costs)
     log.info("part costs on %s: %s", args.arch,
@@ -128,7 +143,7 @@ def cmd_train_classifier(args) -> int:
 
 def cmd_reference(args) -> int:
     from suite import runtime
-    from suite.metrics.reference import compute_reference
+    from suite.metrics.reference_build import compute_reference
 
     runtime.set_threads(args.threads)
     weights = {"inception": args.inception_weights, "domain": args.domain_classifier}[args.extractor] or None
@@ -154,7 +169,7 @@ def cmd_score(args) -> int:
     from suite.scoring import score_run
 
     runtime.set_threads(args.threads)
-    _, run = _run_spec(args.study, args.run)
+    run = _run_from_args(args)
     record = score_run(run, Path(args.generator), Path(args.train_summary), _score_kwargs(args, run.evaluate))
     io.write_json(args.out, record)
     return 0
@@ -162,14 +177,14 @@ def cmd_score(args) -> int:
 
 def cmd_score_real(args) -> int:
     from suite import io, runtime
-    from suite.config import load_study
+    from suite.config import parse_yaml
     from suite.scoring import score_real_data
 
     runtime.set_threads(args.threads)
-    study = load_study(args.study)
-    evaluate = study.config["evaluate"]
-    device = runtime.select_device(study.config["device"])
-    io.write_json(args.out, score_real_data(args.data, evaluate, _score_kwargs(args, evaluate), device))
+    protocol = parse_yaml(Path(args.protocol).read_text())
+    evaluate = protocol["evaluate"]
+    device = runtime.select_device(protocol["device"])
+    io.write_json(args.out, score_real_data(protocol["data"], evaluate, _score_kwargs(args, evaluate), device))
     return 0
 
 
@@ -189,9 +204,29 @@ def cmd_report(args) -> int:
 
     study = load_study(args.study)
     real = {Path(path).parent.name: Path(path) for path in args.real_metrics}
-    index = build_report(Path(args.runs), Path("results") / study.experiment / "runs", Path(args.out_dir),
-                         study.config, real or None, [Path(path) for path in args.part_costs])
+    index = build_report(Path(args.runs), Path(args.out_dir), study.config, real or None,
+                         [Path(path) for path in args.part_costs])
     log.info("report written to %s", index)
+    return 0
+
+
+def cmd_claims(args) -> int:
+    from suite.claims import CLAIMS, claims_table, display_frame, find_runs
+    from suite.claims.table import coverage, where_it_runs
+
+    if args.study:
+        table = claims_table(find_runs(args.study))
+        print(display_frame(table).drop(columns=["statement", "statistic"]).to_markdown(index=False))
+        return 0
+    from suite.config import load_study
+
+    studies = {path.name: [spec.to_dict() for spec in load_study(path).runs]
+               for path in sorted(Path(args.configs).glob("*.yaml"))}
+    for claim in CLAIMS.values():
+        print(f"{claim.id}  [{claim.source}]{'  (ours)' if claim.observation else ''}")
+        print(f"  {claim.statement}")
+        runs_in = [f"{name}: {seeds}" for name, records in studies.items() if (seeds := coverage(claim, records))]
+        print(f"  runs in: {'; '.join(runs_in) or 'no study config yet'}; registered scales: {where_it_runs(claim)}")
     return 0
 
 
@@ -203,17 +238,29 @@ def _add_reference_args(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m suite", description=__doc__.splitlines()[0])
+    from suite import __version__
+
+    prog = "ganbench" if Path(sys.argv[0]).name == "ganbench" else "python -m suite"
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"ganbench {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    # Everything after these two words goes to the tool unparsed (`ganbench run --help` is Snakemake's help).
+    run = commands.add_parser("run", add_help=False, help="snakemake in the repository, e.g. `run --cores 8 all`")
+    run.set_defaults(handler=launch.cmd_run, passthrough="snakemake_args")
+    bench = commands.add_parser("bench", add_help=False, help="the performance benchmarks (python -m benchmarks.run)")
+    bench.set_defaults(handler=launch.cmd_bench, passthrough="bench_args")
 
     check = commands.add_parser("check", help="validate a study config and list its runs")
     check.add_argument("configfile")
+    check.add_argument("--estimate", action="store_true",
+                       help="measure each cell's step cost here and print the study's training time")
+    check.add_argument("--cores", type=int, default=os.cpu_count(), help="cores the study runs on (for --estimate)")
     check.set_defaults(handler=cmd_check)
 
     train = commands.add_parser("train", help="train (or resume) one run")
-    train.add_argument("--study", required=True, help="study config (YAML)")
-    train.add_argument("--run", required=True, help="<data>/<arch>/<method>/seed<k>")
+    _add_run_args(train)
     train.add_argument("--out", required=True, help="run directory")
     train.add_argument("--threads", type=int, default=1)
     train.add_argument("--domain-classifier", help="classifier for domain metrics over training")
@@ -245,8 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     reference.set_defaults(handler=cmd_reference)
 
     score = commands.add_parser("score", help="score one trained run -> metrics.json")
-    score.add_argument("--study", required=True)
-    score.add_argument("--run", required=True)
+    _add_run_args(score)
     score.add_argument("--generator", required=True)
     score.add_argument("--train-summary", required=True, help="the run's train.json")
     score.add_argument("--out", required=True)
@@ -255,8 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.set_defaults(handler=cmd_score)
 
     real = commands.add_parser("score-real", help="score held-out real images: the real-data floor")
-    real.add_argument("--study", required=True)
-    real.add_argument("--data", required=True)
+    real.add_argument("--protocol", required=True, help="results/<exp>/reference/<data>/protocol.yaml")
     real.add_argument("--out", required=True)
     real.add_argument("--threads", type=int, default=1)
     _add_reference_args(real)
@@ -278,11 +323,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(handler=cmd_report)
 
     costs = commands.add_parser("part-costs", help="seconds per training step of each stabilization part on an arch")
-    costs.add_argument("--study", required=True, help="study config (YAML)")
-    costs.add_argument("--arch", required=True, help="arch name of the study; its first run gives data and batch")
+    costs.add_argument("--base", required=True, help="the run to time on, without its method (<arch>.base.yaml)")
     costs.add_argument("--out", required=True, help="JSON file")
     costs.add_argument("--threads", type=int, default=1)
     costs.set_defaults(handler=cmd_part_costs)
+
+    claims = commands.add_parser("claims", help="the registered claims; with --study, a finished study's verdicts")
+    claims.add_argument("--study", help="results/<experiment> of a finished study: print its claims table")
+    claims.add_argument("--configs", default="configs", help="folder of study configs to list the claims' scales from")
+    claims.set_defaults(handler=cmd_claims)
 
     describe = commands.add_parser("describe", help="parameter and layer counts of an arch")
     describe.add_argument("family")
@@ -300,7 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    passthrough = getattr(args, "passthrough", None)
+    if passthrough:
+        setattr(args, passthrough, argv[argv.index(args.command) + 1:])
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     try:
@@ -313,6 +369,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as error:
+        if error.errno not in DISK_ERRORS:
+            raise
+        print(f"error: {error.filename or 'a result file'}: {error.strerror}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # The reader of stdout left (`check ... | head`): stop quietly, as Unix tools do; the
         # redirect keeps the interpreter's final flush from raising again.

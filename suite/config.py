@@ -8,9 +8,9 @@ is a `RunSpec`: everything that determines the run's numbers, hashed into its
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+import os
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,11 @@ import jsonschema
 import yaml
 
 from suite.errors import ConfigError
+from suite.runspec import RunSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SCHEMA_PATH = REPO_ROOT / "workflows" / "schemas" / "config.schema.yaml"
+# Package data (a link to workflows/schemas/config.schema.yaml in the repository), so an installed wheel has it.
+SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
 
 DEFAULTS: dict[str, Any] = {
     "device": "auto",
@@ -84,6 +86,12 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         return f"{error.message}; allowed keys: {', '.join(allowed)}"
+    if error.validator == "pattern" and "description" in error.schema:
+        return f"{error.instance!r} is not allowed; allowed: {error.schema['description']}"
+    if error.validator == "minimum":
+        return f"{error.instance!r} is too small; allowed: >= {error.validator_value}"
+    if error.validator == "uniqueItems":
+        return f"{error.instance!r} repeats a value; allowed: each value once"
     if error.validator == "enum":
         return f"{error.instance!r} is not allowed; allowed: {', '.join(map(str, error.validator_value))}"
     return error.message
@@ -105,47 +113,6 @@ def validate_schema(config: dict) -> None:
     if errors:
         first = errors[0]
         raise ConfigError(f"config error at {_path(first)}: {_schema_message(first)}")
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One training run: everything that changes its numbers."""
-
-    experiment: str
-    data: str
-    arch_name: str
-    arch: dict
-    method_name: str
-    method: dict
-    seed: int
-    latent_dim: int
-    train: dict
-    evaluate: dict
-    device: str = "auto"
-    data_root: str | None = None
-    threads: int = field(default=1, compare=False)
-
-    @property
-    def run_id(self) -> str:
-        return f"{self.data}/{self.arch_name}/{self.method_name}/seed{self.seed}"
-
-    def directory(self, results: Path | str = "results") -> Path:
-        return Path(results) / self.experiment / "runs" / self.run_id
-
-    def config_hash(self) -> str:
-        """sha256 over every field that determines the run's numbers.
-
-        Not threads or the experiment name; not the device either, so a checkpoint moves between CPU and GPU.
-        """
-        payload = {k: v for k, v in asdict(self).items() if k not in ("experiment", "threads", "device")}
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "RunSpec":
-        return cls(**data)
 
 
 @dataclass(frozen=True)
@@ -175,7 +142,7 @@ class Study:
         return list(dict.fromkeys(spec.data for spec in self.runs))
 
 
-def _method_spec(name: str, methods: dict, where: str) -> dict:
+def _method_spec(name: str, methods: dict, where: str, family: str | None = None) -> dict:
     from suite.methods import PRESETS, resolve_method
 
     if name in methods:
@@ -187,13 +154,14 @@ def _method_spec(name: str, methods: dict, where: str) -> dict:
         raise ConfigError(f"config error at {where}: unknown method {name!r}; allowed: {', '.join(allowed)} "
                           "(presets, or names under `methods:`)")
     try:
-        return resolve_method(entry).to_dict()
+        return resolve_method(entry, family).to_dict()
     except ConfigError as error:
         raise ConfigError(f"config error at methods.{name}: {error}") from None
 
 
 def _arch_spec(name: str, archs: dict, where: str) -> dict:
-    from suite.models import ARCHS
+    """The arch as runs record it: its family and every parameter, defaults filled in."""
+    from suite.models import ARCHS, resolve_arch
 
     if name in archs:
         arch = dict(archs[name])
@@ -207,11 +175,41 @@ def _arch_spec(name: str, archs: dict, where: str) -> dict:
         raise ConfigError(
             f"config error at archs.{name}.family: unknown family {arch['family']!r}; allowed: {', '.join(ARCHS)}"
         )
-    return arch
+    try:
+        family, params = resolve_arch(arch)
+    except ConfigError as error:
+        raise ConfigError(f"config error at archs.{name}: {error}") from None
+    return {"family": family.name, **params}
+
+
+def _activation_bytes(net, inputs) -> int:
+    """Bytes of every leaf module's output in one forward pass (on the meta device: nothing is computed)."""
+    import torch
+
+    total = 0
+
+    def count(module, args, output):
+        nonlocal total
+        if isinstance(output, torch.Tensor):
+            total += output.numel() * output.element_size()
+
+    leaves = [module for module in net.modules() if not list(module.children())]
+    hooks = [module.register_forward_hook(count) for module in leaves]
+    try:
+        output = net(inputs)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return total, output
+
+
+def _machine_memory() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def _check_run(spec: RunSpec) -> None:
-    """Build the models once on the meta device so bad arch keys or arch/data mismatches fail before any job."""
+    """Build the models once on the meta device, so bad arch keys, arch/data mismatches and batches whose
+    activations cannot fit in this machine's memory fail before any job."""
     import torch
 
     from suite.data import data_shape
@@ -220,9 +218,22 @@ def _check_run(spec: RunSpec) -> None:
 
     try:
         with torch.device("meta"):
-            build_models(spec.arch, resolve_method(spec.method), data_shape(spec.data), spec.latent_dim)
+            generator, critic = build_models(spec.arch, resolve_method(spec.method), data_shape(spec.data),
+                                             spec.latent_dim)
+            g_bytes, fake = _activation_bytes(generator, torch.empty(2, spec.latent_dim))
+            d_bytes, _ = _activation_bytes(critic, fake)
     except ConfigError as error:
         raise ConfigError(f"config error at archs.{spec.arch_name} (run {spec.run_id}): {error}") from None
+    # Measured on 2 examples: the activations G and D (on a real and a fake batch) save for backward,
+    # and as much again for their gradients.
+    per_example = g_bytes + 2 * d_bytes
+    batch = spec.train["batch_size"]
+    memory = _machine_memory()
+    if batch * per_example > memory:
+        raise ConfigError(
+            f"config error at train.batch_size: {batch} needs about {batch * per_example / 2**30:.0f} GiB of "
+            f"activations for {spec.arch_name} on {spec.data}, more than this machine's "
+            f"{memory / 2**30:.0f} GiB; allowed: batch_size <= {memory // per_example}")
 
 
 def resolve_study(raw: dict) -> Study:
@@ -245,7 +256,7 @@ def resolve_study(raw: dict) -> Study:
             for arch_name in grid["archs"]:
                 arch = _arch_spec(arch_name, config["archs"], f"grids[{index}].archs")
                 for method_name in grid["methods"]:
-                    method = _method_spec(method_name, config["methods"], f"grids[{index}].methods")
+                    method = _method_spec(method_name, config["methods"], f"grids[{index}].methods", arch["family"])
                     for seed in grid["seeds"]:
                         spec = RunSpec(
                             experiment=config["experiment"], data=data, arch_name=arch_name, arch=arch,
@@ -257,9 +268,12 @@ def resolve_study(raw: dict) -> Study:
                         if key in runs:
                             raise ConfigError(f"config error at grids[{index}]: run {spec.run_id} appears in two grids")
                         runs[key] = spec
-                        if (data, arch_name, method_name) not in checked_pairs:
-                            checked_pairs.add((data, arch_name, method_name))
+                        checked = (data, arch_name, method_name, train["batch_size"])
+                        if checked not in checked_pairs:
+                            checked_pairs.add(checked)
                             _check_run(spec)
+    # The resolved config names every arch of its runs, each complete (the report reads archs from it).
+    config["archs"] = {spec.arch_name: spec.arch for spec in runs.values()}
     reference = config["report"].get("reference_method")
     methods = {spec.method_name for spec in runs.values()}
     if reference is not None and reference not in methods:
@@ -271,44 +285,116 @@ def resolve_study(raw: dict) -> Study:
     return Study(config=config, runs=tuple(runs.values()))
 
 
+class _StudyLoader(yaml.SafeLoader):
+    """YAML 1.1 reads `4e-4` (no dot, no exponent sign) as text; studies write learning rates that way."""
+
+
+_StudyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+                    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+                    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+                    |[-+]?\.(?:inf|Inf|INF)
+                    |\.(?:nan|NaN|NAN))$""", re.X),
+    list("-+0123456789."),
+)
+
+
+def parse_yaml(text: str):
+    """YAML as studies are read everywhere (numbers like 4e-4 are numbers)."""
+    return yaml.load(text, Loader=_StudyLoader)
+
+
+def known_studies() -> list[str]:
+    return sorted(p.stem for p in (REPO_ROOT / "configs").glob("*.yaml"))
+
+
 def load_yaml(path: Path | str) -> dict:
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist; studies live in configs/ ({', '.join(sorted(p.name for p in (REPO_ROOT / 'configs').glob('*.yaml')))})")
+        raise ConfigError(f"config file {path} does not exist; studies live in configs/ ({', '.join(known_studies())})")
     try:
-        return yaml.safe_load(path.read_text()) or {}
+        return parse_yaml(path.read_text()) or {}
     except yaml.YAMLError as error:
-        raise ConfigError(f"config file {path} is not valid YAML: {error}") from None
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ConfigError(f"config file {path} is not valid YAML: {problem}{where}") from None
 
 
 def load_study(path: Path | str) -> Study:
     return resolve_study(load_yaml(path))
 
 
-def study_config_for_snakemake(config: dict, configfiles: list, overrides: dict) -> dict:
-    """The study a snakemake call asked for.
+STUDY_NAME = re.compile(r"^(?!\.+$)[A-Za-z0-9_.-]+$")
 
-    `--configfile X` selects study X alone (default.yaml's keys are not merged in);
-    `--config experiment=NAME` selects configs/NAME.yaml; otherwise the Snakefile's default.
+
+def study_config_for_snakemake(default: Path | str, configfiles: list, overrides: dict) -> tuple[dict, Path]:
+    """The study a snakemake call asked for, and the file it came from.
+
+    `--configfile X` selects study X alone (the default study's keys are not merged in);
+    `--config experiment=NAME` selects configs/NAME.yaml; otherwise `default`.
     """
-    if configfiles:
-        selected: dict = {}
-        for path in configfiles:
-            selected = deep_merge(selected, load_yaml(path))
-        return deep_merge(selected, overrides or {})
-    name = (overrides or {}).get("experiment")
-    named = REPO_ROOT / "configs" / f"{name}.yaml"
-    if name and named.is_file():
-        return deep_merge(load_yaml(named), overrides)
-    return config
+    overrides = overrides or {}
+    files = [Path(path) for path in configfiles] if configfiles else []
+    if not files:
+        name = overrides.get("experiment")
+        if name is not None:
+            if not isinstance(name, str) or not STUDY_NAME.match(name):
+                raise ConfigError(f"config error at experiment: {name!r} is not a study name "
+                                  "(letters, digits, '_', '.', '-'; not a path)")
+            named = REPO_ROOT / "configs" / f"{name}.yaml"
+            if not named.is_file() and name != load_yaml(default).get("experiment"):
+                raise ConfigError(f"no study {name!r}; known: {', '.join(known_studies())}")
+            files = [named if named.is_file() else Path(default)]
+        else:
+            files = [Path(default)]
+    selected: dict = {}
+    for path in files:
+        selected = deep_merge(selected, load_yaml(path))
+    return deep_merge(selected, overrides), files[-1]
 
 
-def write_resolved_study(study: Study, results: Path | str = "results") -> Path:
-    """Write the study's resolved config where the rules read it; rewritten only when it changed."""
-    from suite.io import write_text
+def write_resolved_study(study: Study, origin: Path | str | None = None, results: Path | str = "results") -> Path:
+    """Write the study's resolved config where the report rules read it; rewritten only when it changed.
+
+    A results folder belongs to one study file: another file with the same `experiment` and other
+    content is refused, so two studies never overwrite each other's runs.
+    """
+    from suite.io import write_text, write_text_if_changed
 
     path = Path(results) / study.experiment / "study.yaml"
+    origin_path = path.with_name("origin.txt")
     text = yaml.safe_dump(study.config, sort_keys=False)
-    if not path.is_file() or path.read_text() != text:
-        write_text(path, text)
-    return path
+    same = path.is_file() and path.read_text() == text
+    if origin is not None:
+        origin = str(Path(origin).resolve())
+        recorded = origin_path.read_text().strip() if origin_path.is_file() else None
+        if recorded is not None and recorded != origin and not same:
+            raise ConfigError(
+                f"experiment {study.experiment!r} in {origin} differs from the study that made "
+                f"{path.parent}/ ({recorded}); give it another `experiment` name, or remove {path.parent}/")
+        if recorded != origin:
+            write_text(origin_path, origin + "\n")
+    return write_text_if_changed(path, text)
+
+
+def write_floor_protocol(study: Study, data: str, results: Path | str = "results") -> Path:
+    """What the real-data floor of `data` depends on, where rule score_real_data reads it."""
+    from suite.io import write_text_if_changed
+
+    protocol = {"data": data, "device": study.config["device"], "evaluate": study.config["evaluate"]}
+    return write_text_if_changed(Path(results) / study.experiment / "reference" / data / "protocol.yaml",
+                                 yaml.safe_dump(protocol, sort_keys=False))
+
+
+def write_cost_base(study: Study, arch: str, results: Path | str = "results") -> Path:
+    """The run part costs are timed on for `arch` (its first run: data, batch, seed), without its method,
+    since the timing swaps in each part."""
+    from suite.io import write_text_if_changed
+
+    base = next(spec for spec in study.runs if spec.arch_name == arch)
+    record = {key: value for key, value in base.describe().items()
+              if key not in ("method_name", "method", "run_id", "config_hash", "versions")}
+    return write_text_if_changed(Path(results) / study.experiment / "report" / "part_costs" / f"{arch}.base.yaml",
+                                 yaml.safe_dump(record, sort_keys=False))

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from suite.config import RunSpec
+from suite.runspec import RunSpec
 from suite.methods import PRESETS
 from suite.train import StepContext, Trainer, train_iteration
 
@@ -59,7 +59,7 @@ def step_function(run: RunSpec, scratch: Path) -> tuple[Trainer, StepContext, Ca
     """The run's trainer and step context (models, data, sampler built from its seed), and one call of
     its training iteration."""
     trainer = Trainer(run, scratch)
-    ctx = trainer._build()
+    ctx = trainer.build()
     batch = run.train["batch_size"]
     return trainer, ctx, lambda: train_iteration(ctx, trainer.sampler, batch, trainer.device)
 
@@ -87,3 +87,28 @@ def part_costs(base: RunSpec, iterations: int = ITERATIONS, repeats: int = REPEA
     return {"preset": PARTS_PRESET, "n_dis": PRESETS[PARTS_PRESET].n_dis, "data": base.data,
             "arch": base.arch_name, "arch_spec": base.arch, "batch_size": runs["none"].train["batch_size"],
             "iterations": iterations, "repeats": repeats, "rows": rows}
+
+
+def study_estimate(runs: list[RunSpec], cores: int, iterations: int = ITERATIONS, repeats: int = 1) -> dict:
+    """Training time of a study on this machine, from its step costs measured here (1 thread).
+
+    Runs that share data, arch, method and batch share one measurement; a study's jobs run one thread
+    each, `cores` at a time. Scoring, reference statistics and the report are not included.
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    cells: dict[tuple, RunSpec] = {}
+    for run in runs:
+        cells.setdefault((run.data, run.arch_name, run.method_name, run.train["batch_size"]), timing_run(
+            run, run.method_name, run.method))
+    per_iteration = seconds_per_iteration({str(key): spec for key, spec in cells.items()}, iterations, repeats)
+    rows = []
+    for run in runs:
+        key = str((run.data, run.arch_name, run.method_name, run.train["batch_size"]))
+        rows.append({"run": run.run_id, "iterations": run.train["iterations"],
+                     "seconds_per_iteration": per_iteration[key],
+                     "seconds": per_iteration[key] * run.train["iterations"]})
+    cpu_seconds = sum(row["seconds"] for row in rows)
+    return {"runs": rows, "cells": len(cells), "cpu_seconds": cpu_seconds, "cores": cores,
+            "wall_seconds": cpu_seconds / cores}

@@ -18,6 +18,9 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # mkstemp makes the file 0600; results get the mode open() would give them, so colleagues
+    # sharing a results folder can read them.
+    os.fchmod(handle, 0o666 & ~_umask())
     os.close(handle)
     try:
         yield Path(tmp)
@@ -27,9 +30,23 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
             os.unlink(tmp)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return mask
+
+
 def write_text(path: Path | str, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def write_text_if_changed(path: Path | str, text: str) -> Path:
+    """Write `text` only when the file's content differs: its time stamp then says when it last changed."""
+    path = Path(path)
+    if not path.is_file() or path.read_text() != text:
+        write_text(path, text)
+    return path
 
 
 def write_json(path: Path | str, data: dict) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from suite.config import RunSpec
+from suite.runspec import RunSpec
 from suite.methods import critic_loss
 
 CURVE_SEED = 20_190_101

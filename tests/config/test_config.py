@@ -11,7 +11,7 @@ import yaml
 
 from tests.conftest import REPO, run_cli
 from tests.pipeline.test_pipeline import workflow_copy
-from suite.config import load_study, resolve_study
+from suite.config import load_study, parse_yaml, resolve_study
 from suite.errors import ConfigError
 
 SMOKE = yaml.safe_load((REPO / "configs" / "smoke.yaml").read_text())
@@ -49,6 +49,19 @@ BAD = {
     "count a float": (lambda c: c["train"].update(iterations=20.0), r"train.iterations: 20.0 is not of type 'integer'"),
     "bad enum": (lambda c: c["evaluate"].update(ref_split="val"), r"evaluate.ref_split: 'val' is not allowed; allowed: train, test"),
     "duplicate run": (lambda c: c["grids"].append(copy.deepcopy(c["grids"][0])), r"appears in two grids"),
+    "study name a path": (lambda c: c.update(experiment=".."),
+                          r"config error at experiment: '\.\.' is not allowed; allowed: a name of letters"),
+    "study name with a slash": (lambda c: c.update(experiment="a/b"), r"config error at experiment: 'a/b' is not allowed"),
+    "zero threads": (lambda c: c.update(threads=0), r"config error at threads: 0 is too small; allowed: >= 1"),
+    "negative threads": (lambda c: c.update(threads=-2), r"config error at threads: -2 is too small; allowed: >= 1"),
+    "duplicate seeds": (lambda c: c["grids"][0].update(seeds=[0, 1, 0]),
+                        r"config error at grids\[0\].seeds: \[0, 1, 0\] repeats a value; allowed: each value once"),
+    "batch beyond memory": (lambda c: c["train"].update(batch_size=10**8),
+                            r"config error at train.batch_size: 100000000 needs about \d+ GiB of activations for "
+                            r"dcgan-tiny on fashion32, more than this machine's \d+ GiB; allowed: batch_size <= \d+"),
+    "attention at a size the arch never reaches": (
+        lambda c: c.update(methods={"m": {"preset": "sagan", "d_attention": 7}}) or c["grids"][0].update(methods=["m"]),
+        r"config error at archs.dcgan-tiny .*d_attention=7 is not a feature-map size .*allowed: 32, 16, 8, 4"),
     "part costs on an arch without runs": (lambda c: c["report"].update(part_costs=["resnet101"]),
                                            r"config error at report.part_costs: arch 'resnet101' has no run in this "
                                            r"study; allowed: dcgan-tiny"),
@@ -88,14 +101,68 @@ SNAKEMAKE_CASES = ["seed not an integer", "unknown data set", "unknown part"]
 def test_snakemake_rejects_a_bad_config_before_any_job(case, tmp_path):
     workdir = workflow_copy(tmp_path)
     (workdir / "configs" / "bad.yaml").write_text(yaml.safe_dump(mutate(BAD[case][0])))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    result = subprocess.run(["snakemake", "--cores", "1", "all", "--configfile", "configs/bad.yaml"], cwd=workdir,
-                            capture_output=True, text=True, env=env)
-    assert result.returncode != 0
+    result = run_snakemake(workdir, "--cores", "1", "all", "--configfile", "configs/bad.yaml")
+    assert result.returncode == 2
     message = [line for line in result.stderr.splitlines() if line.startswith("ganbench: ")]
     assert len(message) == 1 and re.search(BAD[case][1], message[0]), result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert not (workdir / "results").exists()
+
+
+def test_numbers_written_the_yaml_1_1_way_are_numbers(write_study):
+    """`4e-4` is text to a YAML 1.1 reader; the README's TTUR example writes learning rates that way."""
+    path = write_study({})
+    path.write_text((REPO / "configs" / "smoke.yaml").read_text()
+                    + "methods:\n  sngan-ttur: {preset: sngan, lr_d: 4e-4, lr_g: 1e-4}\n")
+    config = load_study(path).config
+    assert config["methods"]["sngan-ttur"] == {"preset": "sngan", "lr_d": 4e-4, "lr_g": 1e-4}
+
+
+def test_readme_method_examples_validate():
+    """Every `methods:` block in the README, as written, resolves."""
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"^    methods:\n((?:      .*\n)+)", readme, re.M)
+    assert blocks, "the README shows how to define a method"
+    for block in blocks:
+        study = mutate(lambda c: None)
+        study["methods"] = parse_yaml("methods:\n" + block)["methods"]
+        study["grids"][0]["methods"] = list(study["methods"])
+        study["report"].pop("reference_method", None)
+        resolve_study(study)
+
+
+def run_snakemake(workdir, *args):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    return subprocess.run(["snakemake", *args], cwd=workdir, capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("quik", "ganbench: no study 'quik'; known: cifar10-paper, deep-resnet, default, quick, smoke, toy-fig1"),
+    ("../default", "ganbench: config error at experiment: '../default' is not a study name"),
+])
+def test_snakemake_refuses_an_unknown_study_name(tmp_path, name, message):
+    workdir = workflow_copy(tmp_path)
+    result = run_snakemake(workdir, "-n", "all", "--config", f"experiment={name}")
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("ganbench: ")]
+    assert len(lines) == 1 and lines[0].startswith(message), result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and not (workdir / "results").exists()
+
+
+def test_two_studies_with_one_name_do_not_share_results(tmp_path):
+    workdir = workflow_copy(tmp_path)
+    first = mutate(lambda c: c.update(experiment="shared"))
+    second = mutate(lambda c: c.update(experiment="shared") or c["train"].update(iterations=7))
+    (workdir / "configs" / "first.yaml").write_text(yaml.safe_dump(first))
+    (workdir / "configs" / "second.yaml").write_text(yaml.safe_dump(second))
+    assert run_snakemake(workdir, "-n", "all", "--configfile", "configs/first.yaml").returncode == 0
+    result = run_snakemake(workdir, "-n", "all", "--configfile", "configs/second.yaml")
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.startswith("ganbench: ")]
+    assert len(lines) == 1 and "experiment 'shared'" in lines[0] and "another `experiment` name" in lines[0]
+    # The same study again, or a copy of it under another file name, is fine.
+    (workdir / "configs" / "copy.yaml").write_text(yaml.safe_dump(first))
+    assert run_snakemake(workdir, "-n", "all", "--configfile", "configs/copy.yaml").returncode == 0
 
 
 def test_config_hash_tracks_what_changes_numbers():

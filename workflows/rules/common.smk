@@ -4,20 +4,37 @@ import sys
 
 from snakemake.logging import logger
 
-from suite.config import resolve_study, study_config_for_snakemake, write_resolved_study
+from suite.config import (
+    resolve_study,
+    study_config_for_snakemake,
+    write_cost_base,
+    write_floor_protocol,
+    write_resolved_study,
+)
 from suite.errors import ConfigError
+from suite.runspec import RunSpec
 
 try:
-    STUDY = resolve_study(
-        study_config_for_snakemake(config, workflow.overwrite_configfiles, workflow.config_settings.overwrite_config)
+    _raw, _origin = study_config_for_snakemake(
+        workflow.configfiles[-1], workflow.overwrite_configfiles, workflow.config_settings.overwrite_config
     )
+    STUDY = resolve_study(_raw)
+    # The report rules read the study file; a run reads only its own run.yaml, so a change to one
+    # method or to a report option reruns only what it changes.
+    STUDY_FILE = str(write_resolved_study(STUDY, _origin))
+    for _spec in STUDY.runs:
+        _spec.write()
+    for _data in STUDY.data_names():
+        write_floor_protocol(STUDY, _data)
+    for _arch in STUDY.config["report"].get("part_costs", []):
+        write_cost_base(STUDY, _arch)
 except ConfigError as error:
-    sys.exit(f"ganbench: {error}")
+    print(f"ganbench: {error}", file=sys.stderr)
+    sys.exit(2)
 
 EXP = STUDY.experiment
-STUDY_FILE = str(write_resolved_study(STUDY))
 CACHE = "results/cache"
-RUN_DIR = "results/{exp}/runs/{data}/{arch}/{method}/seed{seed}"
+RUN_DIR = RunSpec.wildcard_directory()
 REPORT_DIR = "results/{exp}/report"
 DOMAIN = STUDY.config["domain_classifier"]
 OFFLINE_INCEPTION = STUDY.config["evaluate"]["inception_weights"] == "offline"
@@ -38,18 +55,18 @@ def run_spec(wildcards):
     return STUDY.run(wildcards.data, wildcards.arch, wildcards.method, int(wildcards.seed))
 
 
-def run_id(wildcards):
-    return f"{wildcards.data}/{wildcards.arch}/{wildcards.method}/seed{wildcards.seed}"
-
-
 def is_image_data(data):
     from suite.data import DATASETS
 
     return DATASETS[data].kind == "image"
 
 
-def run_path(spec, name):
-    return f"{spec.directory()}/{name}"
+def run_path(spec, role):
+    return str(spec.path(role))
+
+
+def spec_file(wildcards):
+    return run_path(run_spec(wildcards), "spec")
 
 
 def report_path():
@@ -96,8 +113,8 @@ def curve_args(wildcards, input):
 
 
 def score_inputs(wildcards):
-    spec = STUDY.run(wildcards.data, wildcards.arch, wildcards.method, int(wildcards.seed))
-    inputs = {"train": run_path(spec, "train.json"), "generator": run_path(spec, "generator.pt"), "study": STUDY_FILE}
+    spec = run_spec(wildcards)
+    inputs = {"train": run_path(spec, "train"), "generator": run_path(spec, "generator"), "spec": run_path(spec, "spec")}
     return inputs | scoring_references(spec.data, spec.evaluate)
 
 
@@ -121,11 +138,12 @@ def reference_args(wildcards, input):
 
 
 def floor_inputs(wildcards):
-    return {"study": STUDY_FILE} | scoring_references(wildcards.data, STUDY.config["evaluate"])
+    protocol = f"results/{wildcards.exp}/reference/{wildcards.data}/protocol.yaml"
+    return {"protocol": protocol} | scoring_references(wildcards.data, STUDY.config["evaluate"])
 
 
 def all_metrics(method=None):
-    return [run_path(spec, "metrics.json") for spec in STUDY.runs if method in (None, spec.method_name)]
+    return [run_path(spec, "metrics") for spec in STUDY.runs if method in (None, spec.method_name)]
 
 
 def real_floors():
@@ -137,7 +155,7 @@ def part_cost_files():
 
 
 def arch_data(arch):
-    """The data set of the arch's first run: the one its part costs are measured on."""
+    """The data set of the arch's first run: the one its part costs are measured on (write_cost_base)."""
     return next(spec.data for spec in STUDY.runs if spec.arch_name == arch)
 
 

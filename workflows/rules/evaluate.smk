@@ -11,14 +11,13 @@ rule score_run:
     benchmark:
         f"{RUN_DIR}/score.benchmark.tsv"
     params:
-        run=run_id,
         refs=reference_args,
     threads: lambda w: run_spec(w).threads  # the study's split: parallel 1-thread jobs by default
     resources:
         mem_mb=4000,
         runtime=120,
     shell:
-        "python -m suite score --study {input.study} --run {params.run} --threads {threads} "
+        "python -m suite score --spec {input.spec} --threads {threads} "
         "--generator {input.generator} --train-summary {input.train} {params.refs} "
         "--out {output.metrics} 2> {log}"
 
@@ -37,5 +36,5 @@ rule score_real_data:
         mem_mb=4000,
         runtime=120,
     shell:
-        "python -m suite score-real --study {input.study} --data {wildcards.data} --threads {threads} "
+        "python -m suite score-real --protocol {input.protocol} --threads {threads} "
         "{params.refs} --out {output.metrics} 2> {log}"

@@ -16,7 +16,7 @@ rule collect_runs:
 
 rule measure_part_costs:
     input:
-        study=STUDY_FILE,
+        base=f"{REPORT_DIR}/part_costs/{{arch}}.base.yaml",
         data=lambda w: data_inputs(arch_data(w.arch)),
     output:
         costs=f"{REPORT_DIR}/part_costs/{{arch}}.json",
@@ -29,7 +29,7 @@ rule measure_part_costs:
         mem_mb=3000,
         runtime=30,
     shell:
-        "python -m suite part-costs --study {input.study} --arch {wildcards.arch} --threads {threads} "
+        "python -m suite part-costs --base {input.base} --threads {threads} "
         "--out {output.costs} 2> {log}"
 
 

@@ -5,7 +5,7 @@
 rule train_run:
     input:
         unpack(curve_inputs),
-        study=STUDY_FILE,
+        spec=spec_file,
         data=lambda w: data_inputs(w.data),
     output:
         summary=f"{RUN_DIR}/train.json",
@@ -17,12 +17,11 @@ rule train_run:
     benchmark:
         f"{RUN_DIR}/train.benchmark.tsv"
     params:
-        run=run_id,
         curve=curve_args,
     threads: lambda w: run_spec(w).threads
     resources:
         mem_mb=3000,
         runtime=240,
     shell:
-        "python -m suite train --study {input.study} --run {params.run} --threads {threads} "
-        "--out results/{wildcards.exp}/runs/{params.run} {params.curve} 2> {log}"
+        "python -m suite train --spec {input.spec} --threads {threads} "
+        "--out $(dirname {input.spec}) {params.curve} 2> {log}"

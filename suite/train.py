@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import pickle
 import signal
 import time
 from contextlib import nullcontext
@@ -17,10 +19,10 @@ from typing import Callable
 
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from suite import io, runtime
-from suite.config import RunSpec
+from suite.progress import progress
+from suite.runspec import RunSpec
 from suite.data import load_dataset
 from suite.errors import GanbenchError
 from suite.methods import (
@@ -28,9 +30,12 @@ from suite.methods import (
     apply_critic_constraint,
     critic_loss,
     critic_penalty,
+    critic_steps,
     generator_loss,
     make_optimizers,
     resolve_method,
+    set_learning_rates,
+    total_critic_steps,
 )
 from suite.models import build_models
 from suite.provenance import code_version
@@ -134,12 +139,14 @@ def generator_step(ctx: StepContext, batch_size: int, device: torch.device) -> t
     return loss.detach()
 
 
-def train_iteration(ctx: StepContext, sampler: BatchSampler, batch_size: int, device: torch.device) -> dict:
-    """One generator iteration: n_dis critic steps on the sampler's batches, then a generator step.
+def train_iteration(ctx: StepContext, sampler: BatchSampler, batch_size: int, device: torch.device,
+                    step: int = 0) -> dict:
+    """Generator iteration `step` (0-based): its scheduled critic steps on the sampler's batches, then a
+    generator step.
 
     Returns the last critic step's stats and loss_g as Python floats (the loop's only sync point).
     """
-    for _ in range(ctx.spec.n_dis):
+    for _ in range(critic_steps(ctx.spec, step)):
         stats = critic_step(ctx, sampler.next())
     loss_g = generator_step(ctx, batch_size, device)
     values = {key: value.item() for key, value in stats.items()}
@@ -178,7 +185,8 @@ class Trainer:
         self.checkpoint_path = self.out_dir / "checkpoint.pt"
         self.recorder = None
 
-    def _build(self) -> StepContext:
+    def build(self) -> StepContext:
+        """Seed, load the data, build nets and optimizers: the step context a training iteration needs."""
         runtime.make_deterministic(self.run.seed)
         data = training_tensor(self.run, self.device)
         generator, critic = build_models(self.run.arch, self.spec, tuple(data.shape[1:]), self.run.latent_dim)
@@ -202,6 +210,9 @@ class Trainer:
         self.sampler = BatchSampler(self.data, self.train_cfg["batch_size"], self.run.seed)
         return StepContext(self.spec, generator, critic, opt_g, opt_d, self.run.latent_dim, autocast, memory_format)
 
+    CHECKPOINT_KEYS = frozenset({"config_hash", "code_version", "step", "seconds", "status", "generator", "critic",
+                                 "opt_g", "opt_d", "sampler", "rng"})
+
     def _checkpoint(self, ctx: StepContext, step: int, seconds: float, status: dict) -> None:
         io.save_torch(self.checkpoint_path, {
             "config_hash": self.run.config_hash(),
@@ -218,14 +229,15 @@ class Trainer:
         })
 
     def _resume(self, ctx: StepContext) -> tuple[int, float, dict]:
+        fresh = 0, 0.0, {"status": "ok", "diverged_at_step": None}
         if not self.checkpoint_path.exists():
-            return 0, 0.0, {"status": "ok", "diverged_at_step": None}
-        # Loaded on the CPU: RNG and data-order states must stay CPU tensors, and load_state_dict moves
-        # the rest onto this run's device, so a checkpoint written on a GPU resumes on a CPU and back.
-        state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=False)
+            return fresh
+        state = self._load_checkpoint()
+        if state is None:
+            return fresh
         if state["config_hash"] != self.run.config_hash() or state["code_version"] != self.code_version:
             log.warning("checkpoint %s is from another config or code version: starting over", self.checkpoint_path)
-            return 0, 0.0, {"status": "ok", "diverged_at_step": None}
+            return fresh
         ctx.generator.load_state_dict(state["generator"])
         ctx.critic.load_state_dict(state["critic"])
         ctx.opt_g.load_state_dict(state["opt_g"])
@@ -234,6 +246,25 @@ class Trainer:
         runtime.set_rng_state(state["rng"])
         log.info("resuming %s from step %d", self.run.run_id, state["step"])
         return state["step"], state["seconds"], state["status"]
+
+    def _load_checkpoint(self) -> dict | None:
+        """The checkpoint's state, or None after moving an unreadable one aside (truncated, corrupt, or
+        holding objects other than tensors and plain types: weights_only refuses to run their code)."""
+        try:
+            # Loaded on the CPU: RNG and data-order states must stay CPU tensors, and load_state_dict moves
+            # the rest onto this run's device, so a checkpoint written on a GPU resumes on a CPU and back.
+            state = torch.load(self.checkpoint_path, map_location="cpu", weights_only=True)
+            missing = self.CHECKPOINT_KEYS - set(state) if isinstance(state, dict) else self.CHECKPOINT_KEYS
+            if missing:
+                raise ValueError(f"no {', '.join(sorted(missing))}")
+        except (RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as error:
+            aside = self.checkpoint_path.with_name(self.checkpoint_path.name + ".unreadable")
+            os.replace(self.checkpoint_path, aside)
+            reason = " ".join(str(error).split())[:200]
+            log.warning("checkpoint %s is unreadable (%s): moved to %s; training %s from step 0",
+                        self.checkpoint_path, reason, aside.name, self.run.run_id)
+            return None
+        return state
 
     def _samples(self, ctx: StepContext) -> torch.Tensor:
         ctx.generator.eval()
@@ -255,7 +286,7 @@ class Trainer:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         for stale in self.out_dir.rglob(".*.tmp"):  # left by a SIGKILL mid-write; never renamed, so never used
             stale.unlink()
-        ctx = self._build()
+        ctx = self.build()
         step, seconds, status = self._resume(ctx)
         resume_step = step if step > 0 else None
         train_log = io.CsvLog(self.out_dir / "train.csv", TRAIN_COLUMNS, keep_until_step=resume_step)
@@ -263,10 +294,11 @@ class Trainer:
         wants_diagnostics = self.diagnostics_factory is not None and cfg["diagnostics_every"] > 0
         recorder = self.recorder = self.diagnostics_factory(ctx, self, resume_step) if wants_diagnostics else None
         total = cfg["iterations"]
-        with tqdm(total=total, initial=step, desc=self.run.run_id, leave=False) as bar:
+        with progress(total=total, initial=step, desc=self.run.run_id, unit="steps") as bar:
             while step < total and status["status"] == "ok":
                 started = time.perf_counter()
-                values = train_iteration(ctx, self.sampler, cfg["batch_size"], self.device)
+                set_learning_rates(ctx.spec, ctx.opt_g, ctx.opt_d, step, total)
+                values = train_iteration(ctx, self.sampler, cfg["batch_size"], self.device, step)
                 step += 1
                 seconds += time.perf_counter() - started
                 bar.update(1)
@@ -301,7 +333,7 @@ class Trainer:
             "steps": step,
             "seconds": round(seconds, 3),
             "seconds_per_step": round(seconds / max(step, 1), 5),
-            "images_seen": step * self.spec.n_dis * self.train_cfg["batch_size"],
+            "images_seen": total_critic_steps(self.spec, step) * self.train_cfg["batch_size"],
             "config_hash": self.run.config_hash(),
             "code_version": self.code_version,
             "device": str(self.device),

@@ -9,11 +9,22 @@ from suite.methods.penalties import (
     finite_difference_penalty,
     gradient_penalty,
 )
-from suite.methods.spec import ALLOWED, FIELDS, PRESETS, REQUIRED, MethodSpec, resolve_method
+from suite.methods.schedules import critic_steps, lr_factor, set_learning_rates, total_critic_steps
+from suite.methods.spec import (
+    ALLOWED,
+    FAMILY_PRESETS,
+    FIELDS,
+    PRESETS,
+    REQUIRED,
+    MethodSpec,
+    ignored_fields,
+    resolve_method,
+)
 from suite.methods.spectral_norm import is_spectral_normed, spectral_norm, spectral_sigmas
 
 __all__ = [
     "ALLOWED",
+    "FAMILY_PRESETS",
     "FIELDS",
     "PRESETS",
     "REQUIRED",
@@ -23,12 +34,17 @@ __all__ = [
     "clip_parameters",
     "critic_loss",
     "critic_penalty",
+    "critic_steps",
     "finite_difference_penalty",
     "generator_loss",
     "gradient_penalty",
+    "ignored_fields",
     "is_spectral_normed",
+    "lr_factor",
     "make_optimizers",
     "resolve_method",
+    "set_learning_rates",
     "spectral_norm",
     "spectral_sigmas",
+    "total_critic_steps",
 ]

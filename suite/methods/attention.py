@@ -12,12 +12,12 @@ class SelfAttention(nn.Module):
     attention of output position j over input positions i is softmax_i(f(x)_i . g(x)_j).
     """
 
-    def __init__(self, channels: int, spectral: bool = False):
+    def __init__(self, channels: int, spectral: bool = False, power_iterations: int = 1):
         super().__init__()
         if channels < 1:
             raise ValueError(f"SelfAttention needs channels >= 1, got {channels}")
         key_channels = max(channels // 8, 1)
-        wrap = spectral_norm if spectral else (lambda layer: layer)
+        wrap = (lambda layer: spectral_norm(layer, power_iterations)) if spectral else (lambda layer: layer)
         self.f = wrap(nn.Conv2d(channels, key_channels, 1, bias=False))
         self.g = wrap(nn.Conv2d(channels, key_channels, 1, bias=False))
         self.h = wrap(nn.Conv2d(channels, channels, 1, bias=False))

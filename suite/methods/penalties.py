@@ -2,6 +2,7 @@
 import torch
 from torch import nn
 
+from suite.errors import ConfigError
 from suite.methods.spec import MethodSpec
 
 _DISTANCE_FLOOR = 1e-12
@@ -14,38 +15,51 @@ def _interpolate(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     return (eps * real + (1.0 - eps) * fake).detach()
 
 
-def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
-                     lam: float) -> torch.Tensor:
-    """WGAN-GP: lam * E[(||grad_x D(x_hat)||_2 - 1)^2], differentiable in the critic."""
+def _deviation(values: torch.Tensor, one_sided: bool) -> torch.Tensor:
+    """mean((v - 1)^2), or mean(max(0, v - 1)^2) when one-sided (only slopes above 1 pay)."""
+    excess = values - 1.0
+    return (excess.clamp_min(0.0) if one_sided else excess).square().mean()
+
+
+def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, lam: float,
+                     one_sided: bool = False) -> torch.Tensor:
+    """WGAN-GP: lam * E[(||grad_x D(x_hat)||_2 - 1)^2], differentiable in the critic.
+
+    one_sided: lam * E[max(0, ||grad|| - 1)^2] (WGAN-GP Appendix C; Petzka et al. 2018).
+    """
     x_hat = _interpolate(real, fake).requires_grad_(True)
     scores = critic(x_hat)
     (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
     norms = torch.linalg.vector_norm(grad.flatten(1), dim=1)
-    return lam * (norms - 1.0).square().mean()
+    return lam * _deviation(norms, one_sided)
 
 
-def finite_difference_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor,
-                              lam: float) -> torch.Tensor:
-    """lam * E[(|D(x1) - D(x2)| / ||x1 - x2||_2 - 1)^2] on two interpolates of each pair."""
+def finite_difference_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, lam: float,
+                              pairs: str = "independent", one_sided: bool = False) -> torch.Tensor:
+    """lam * E[(|D(x1) - D(x2)| / ||x1 - x2||_2 - 1)^2] over two interpolates x1, x2.
+
+    pairs "independent": x1 of pair i and x2 of pair i-1 (the batch rolled by one), each with its
+    own eps: two independent draws from the interpolate distribution. "same": both on the segment
+    of pair i, so the slope is the critic's along real_i - fake_i.
+    """
+    if pairs == "independent" and len(real) < 2:
+        raise ConfigError("gp-fd with fd_pairs independent needs a batch of at least 2 "
+                          f"(x2 comes from another real/fake pair), got {len(real)}")
     x1 = _interpolate(real, fake)
-    x2 = _interpolate(real, fake)
+    x2 = _interpolate(real, fake) if pairs == "same" else _interpolate(real.roll(1, 0), fake.roll(1, 0))
     slopes = (critic(x1) - critic(x2)).abs().flatten()
     distances = torch.linalg.vector_norm((x1 - x2).flatten(1), dim=1).clamp_min(_DISTANCE_FLOOR)
-    return lam * (slopes / distances - 1.0).square().mean()
-
-
-def _no_penalty(critic, real, fake, lam) -> torch.Tensor:
-    return real.new_zeros(())
-
-
-_PENALTIES = {"none": _no_penalty, "clip": _no_penalty,
-              "gp": gradient_penalty, "gp-fd": finite_difference_penalty}
+    return lam * _deviation(slopes / distances, one_sided)
 
 
 def critic_penalty(spec: MethodSpec, critic: nn.Module, real: torch.Tensor,
                    fake: torch.Tensor) -> torch.Tensor:
     """The penalty term of `spec.constraint` (a 0-d zero when it has none)."""
-    return _PENALTIES[spec.constraint](critic, real, fake, spec.gp_lambda)
+    if spec.constraint == "gp":
+        return gradient_penalty(critic, real, fake, spec.gp_lambda, spec.one_sided)
+    if spec.constraint == "gp-fd":
+        return finite_difference_penalty(critic, real, fake, spec.gp_lambda, spec.fd_pairs, spec.one_sided)
+    return real.new_zeros(())
 
 
 def clip_parameters(critic: nn.Module, bound: float) -> None:

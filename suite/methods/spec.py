@@ -1,4 +1,4 @@
-"""A method is data: `MethodSpec` composes a loss, a critic constraint, norms, optimizers."""
+"""A method is data: `MethodSpec` composes a loss, a critic constraint, norms, optimizers, schedules."""
 import dataclasses
 import warnings
 from collections.abc import Mapping
@@ -13,6 +13,9 @@ ALLOWED: dict[str, tuple] = {
     "d_norm": ("none", "bn", "ln", "sn"),
     "g_norm": ("bn", "sn+bn", "none"),
     "optimizer": ("adam", "rmsprop"),
+    "fd_pairs": ("independent", "same"),
+    "lr_schedule": ("constant", "linear"),
+    "n_dis_schedule": ("constant", "wgan"),
 }
 
 # A method composed without a preset must name these; the others have defaults.
@@ -29,15 +32,20 @@ class MethodSpec:
     constraint: str
     clip_value: float = 0.01
     gp_lambda: float = 10.0
+    one_sided: bool = False
+    fd_pairs: str = "independent"
     d_norm: str
     g_norm: str
+    power_iterations: int = 1
     g_attention: int | None = None
     d_attention: int | None = None
     optimizer: str
     lr_d: float
     lr_g: float
     betas: tuple[float, float] = (0.0, 0.9)
+    lr_schedule: str = "constant"
     n_dis: int
+    n_dis_schedule: str = "constant"
 
     def __post_init__(self):
         for field, allowed in ALLOWED.items():
@@ -49,6 +57,9 @@ class MethodSpec:
         self._set("gp_lambda", _number("gp_lambda", self.gp_lambda, minimum=0.0))
         self._set("betas", _betas(self.betas))
         self._set("n_dis", _int_at_least("n_dis", self.n_dis, 1))
+        self._set("power_iterations", _int_at_least("power_iterations", self.power_iterations, 1))
+        if not isinstance(self.one_sided, bool):
+            raise ConfigError(f"one_sided must be true or false, got {self.one_sided!r}")
         for field in ("g_attention", "d_attention"):
             value = getattr(self, field)
             if value is not None:
@@ -122,12 +133,47 @@ PRESETS: dict[str, MethodSpec] = {
 }
 
 
-def resolve_method(entry) -> MethodSpec:
-    """A preset name, `{preset: name, <field>: override...}`, or a mapping of all parts."""
+# Per arch family, the fields in which a preset differs from its base entry above. SN-GAN trains
+# its ResNet with Adam 2e-4, betas (0, 0.9), n_dis 5 (the base `sngan`), but its standard CNN
+# under the settings A-F of its Table 1 (Miyato et al. 2018); setting C (2e-4, (0.5, 0.999),
+# n_dis 1) is the one the authors' lab ships for its SN-DCGAN (pfnet-research/chainer-gan-lib,
+# example.sh). docs/methods.md says why.
+FAMILY_PRESETS: dict[str, dict[str, dict]] = {
+    "sngan": {"dcgan": dict(lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999), n_dis=1)},
+}
+
+
+def ignored_fields(spec: MethodSpec) -> dict[str, str]:
+    """Field -> why `spec` never reads it (its constraint, optimizer or norms leave it unused)."""
+    ignored = {}
+    if spec.constraint != "clip":
+        ignored["clip_value"] = f"only constraint clip reads it, this method's constraint is {spec.constraint!r}"
+    if spec.constraint not in _GRADIENT_PENALTIES:
+        for field in ("gp_lambda", "one_sided"):
+            ignored[field] = (f"only constraints gp and gp-fd read it, "
+                              f"this method's constraint is {spec.constraint!r}")
+    if spec.constraint != "gp-fd":
+        ignored["fd_pairs"] = f"only constraint gp-fd reads it, this method's constraint is {spec.constraint!r}"
+    if spec.optimizer != "adam":
+        ignored["betas"] = f"only optimizer adam has betas, this method's optimizer is {spec.optimizer!r}"
+    if spec.d_norm != "sn" and spec.g_norm != "sn+bn":
+        ignored["power_iterations"] = ("only spectral norm reads it (d_norm sn or g_norm sn+bn), this "
+                                       f"method has d_norm {spec.d_norm!r} and g_norm {spec.g_norm!r}")
+    return ignored
+
+
+def resolve_method(entry, family: str | None = None) -> MethodSpec:
+    """A preset name, `{preset: name, <field>: override...}`, or a mapping of all parts.
+
+    `family` (an arch family) selects the preset's per-family entry in FAMILY_PRESETS. A field
+    given explicitly that the resolved method ignores is refused, and so is optimizer adam
+    without betas from the entry or from an adam preset. A complete record (every field, as
+    `MethodSpec.to_dict` writes it into a run spec) is taken as it is.
+    """
     if isinstance(entry, MethodSpec):
         return entry
     if isinstance(entry, str):
-        return _preset(entry)
+        return _preset(entry, family)
     if not isinstance(entry, Mapping):
         raise ConfigError(f"a method is a preset name or a mapping of its parts, got {entry!r}")
     unknown = sorted(set(entry) - set(FIELDS) - {"preset"})
@@ -135,16 +181,35 @@ def resolve_method(entry) -> MethodSpec:
         raise ConfigError(f"unknown method field(s) {', '.join(map(repr, unknown))}; "
                           f"allowed: preset, {', '.join(FIELDS)}")
     parts = {key: value for key, value in entry.items() if key != "preset"}
+    if "preset" not in entry and set(parts) == set(FIELDS):
+        return MethodSpec(**parts)
     if "preset" in entry:
-        return dataclasses.replace(_preset(entry["preset"]), **parts)
-    missing = [field for field in REQUIRED if field not in parts]
-    if missing:
-        raise ConfigError(f"a method without `preset` must give {', '.join(REQUIRED)}; "
-                          f"missing: {', '.join(missing)}")
-    return MethodSpec(**parts)
+        base = _preset(entry["preset"], family)
+        spec = dataclasses.replace(base, **parts)
+        adam_betas = base.optimizer == "adam"
+    else:
+        missing = [field for field in REQUIRED if field not in parts]
+        if missing:
+            raise ConfigError(f"a method without `preset` must give {', '.join(REQUIRED)}; "
+                              f"missing: {', '.join(missing)}")
+        spec = MethodSpec(**parts)
+        adam_betas = False
+    _refuse_ignored(spec, parts)
+    if spec.optimizer == "adam" and "betas" not in parts and not adam_betas:
+        source = f"preset {entry['preset']!r} uses rmsprop" if "preset" in entry else "no preset gives them"
+        raise ConfigError(f"optimizer adam needs betas ({source}): give betas: [beta1, beta2]")
+    return spec
 
 
-def _preset(name) -> MethodSpec:
+def _refuse_ignored(spec: MethodSpec, parts: dict) -> None:
+    ignored = ignored_fields(spec)
+    for field in parts:
+        if field in ignored:
+            raise ConfigError(f"{field} is ignored by this method: {ignored[field]}; remove it")
+
+
+def _preset(name, family: str | None = None) -> MethodSpec:
     if not isinstance(name, str) or name not in PRESETS:
         raise ConfigError(f"unknown method preset {name!r}; allowed: {', '.join(PRESETS)}")
-    return PRESETS[name]
+    overrides = FAMILY_PRESETS.get(name, {}).get(family)
+    return dataclasses.replace(PRESETS[name], **overrides) if overrides else PRESETS[name]

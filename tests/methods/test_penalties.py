@@ -4,6 +4,7 @@ import pytest
 import torch
 from torch import nn
 
+from suite.errors import ConfigError
 from suite.methods import (
     PRESETS,
     apply_critic_constraint,
@@ -60,25 +61,95 @@ def test_gp_is_per_example_on_a_nonlinear_critic():
     torch.testing.assert_close(penalty, expected, rtol=1e-12, atol=0)
 
 
-def test_gp_fd_on_linear_critic_is_slope_along_real_minus_fake(linear_case):
+def test_one_sided_gp_on_linear_critic_matches_closed_form(linear_case):
+    """||grad D|| = ||w|| everywhere: the one-sided penalty is exactly lam * max(0, ||w|| - 1)^2."""
+    critic, real, fake = linear_case
+    w = critic.w.detach()
+    for scale in (3.0, 0.1):
+        critic.w.data = w * scale / torch.linalg.vector_norm(w)
+        two_sided = gradient_penalty(critic, real, fake, lam=10.0)
+        one_sided = gradient_penalty(critic, real, fake, lam=10.0, one_sided=True)
+        expected_one = torch.tensor(10.0 * max(0.0, scale - 1.0) ** 2, dtype=torch.float64)
+        expected_two = torch.tensor(10.0 * (scale - 1.0) ** 2, dtype=torch.float64)
+        torch.testing.assert_close(one_sided.detach(), expected_one, rtol=1e-6, atol=1e-12)
+        torch.testing.assert_close(two_sided.detach(), expected_two, rtol=1e-6, atol=0)
+
+
+def test_gp_fd_same_pair_is_slope_along_real_minus_fake(linear_case):
+    """Both points on segment i: |D(x1) - D(x2)| / ||x1 - x2|| = |w.(r_i - f_i)| / ||r_i - f_i||, whatever eps."""
     critic, real, fake = linear_case
     w = critic.w.detach()
     diff = (real - fake).flatten(1)
     slopes = (diff @ w.flatten()).abs() / torch.linalg.vector_norm(diff, dim=1)
     expected = 3.0 * (slopes - 1.0).square().mean()
-    penalty = finite_difference_penalty(critic, real, fake, lam=3.0)
+    penalty = finite_difference_penalty(critic, real, fake, lam=3.0, pairs="same")
     torch.testing.assert_close(penalty.detach(), expected, rtol=1e-6, atol=0)
     penalty.backward()
     assert critic.w.grad is not None and critic.w.grad.abs().sum() > 0
+    one_sided = finite_difference_penalty(critic, real, fake, lam=3.0, pairs="same", one_sided=True)
+    torch.testing.assert_close(one_sided.detach(), 3.0 * (slopes - 1.0).clamp_min(0).square().mean(),
+                               rtol=1e-6, atol=1e-12)
 
 
-def test_gp_fd_equals_gp_when_pairs_differ_along_w(linear_case):
+def collinear_batch(direction: torch.Tensor, n: int = 8):
+    """Reals and fakes on one line c + t * direction, at distinct t: every difference is parallel to it."""
+    gen = torch.Generator().manual_seed(3)
+    offset = torch.randn(direction.shape, generator=gen, dtype=torch.float64)
+    real_t = torch.linspace(-2.0, 2.0, n, dtype=torch.float64).view(n, 1, 1, 1)
+    fake_t = torch.linspace(3.0, 6.0, n, dtype=torch.float64).view(n, 1, 1, 1)
+    return offset + real_t * direction, offset + fake_t * direction
+
+
+def test_gp_fd_independent_on_a_line_is_the_slope_along_it(linear_case):
+    """Every x1 - x2 is parallel to the unit vector d: slope |w.d| exactly, for any pairs and eps."""
+    critic, _, _ = linear_case
+    w = critic.w.detach()
+    gen = torch.Generator().manual_seed(4)
+    direction = torch.randn(w.shape, generator=gen, dtype=torch.float64)
+    direction = direction / torch.linalg.vector_norm(direction)
+    real, fake = collinear_batch(direction)
+    slope = (w * direction).sum().abs()
+    penalty = finite_difference_penalty(critic, real, fake, lam=10.0)
+    torch.testing.assert_close(penalty.detach(), 10.0 * (slope - 1.0) ** 2, rtol=1e-6, atol=0)
+    one_sided = finite_difference_penalty(critic, real, fake, lam=10.0, one_sided=True)
+    torch.testing.assert_close(one_sided.detach(), 10.0 * (slope - 1.0).clamp_min(0) ** 2, rtol=1e-6, atol=0)
+
+
+def test_gp_fd_independent_pairs_interpolates_of_different_pairs(linear_case):
+    """x1 from pair i, x2 from pair i-1, each with its own eps: the exact value for the drawn eps,
+    which differs from the same-pair value on points off one line."""
+    critic, real, fake = linear_case
+    w = critic.w.detach().flatten()
+    state = torch.get_rng_state()
+    penalty = finite_difference_penalty(critic, real, fake, lam=10.0)
+    torch.set_rng_state(state)
+    eps1, eps2 = torch.rand(8, 1, 1, 1, dtype=torch.float64), torch.rand(8, 1, 1, 1, dtype=torch.float64)
+    x1 = eps1 * real + (1 - eps1) * fake
+    x2 = eps2 * real.roll(1, 0) + (1 - eps2) * fake.roll(1, 0)
+    diff = (x1 - x2).flatten(1)
+    slopes = (diff @ w).abs() / torch.linalg.vector_norm(diff, dim=1)
+    torch.testing.assert_close(penalty.detach(), 10.0 * (slopes - 1.0).square().mean(), rtol=1e-9, atol=0)
+    same = finite_difference_penalty(critic, real, fake, lam=10.0, pairs="same")
+    assert abs(penalty.item() - same.item()) > 0.1
+
+
+def test_gp_fd_independent_needs_two_pairs(linear_case):
+    critic, real, fake = linear_case
+    with pytest.raises(ConfigError, match="fd_pairs independent needs a batch of at least 2"):
+        finite_difference_penalty(critic, real[:1], fake[:1], lam=10.0)
+    finite_difference_penalty(critic, real[:1], fake[:1], lam=10.0, pairs="same")
+
+
+def test_gp_fd_equals_gp_when_points_differ_along_w(linear_case):
     critic, real, _ = linear_case
     w = critic.w.detach()
-    fake = real - torch.linspace(0.5, 2.0, 8, dtype=torch.float64).view(8, 1, 1, 1) * w
     expected = 10.0 * (torch.linalg.vector_norm(w) - 1.0) ** 2
-    fd = finite_difference_penalty(critic, real, fake, lam=10.0)
-    gp = gradient_penalty(critic, real, fake, lam=10.0)
+    same_fake = real - torch.linspace(0.5, 2.0, 8, dtype=torch.float64).view(8, 1, 1, 1) * w
+    fd = finite_difference_penalty(critic, real, same_fake, lam=10.0, pairs="same")
+    torch.testing.assert_close(fd.detach(), expected, rtol=1e-6, atol=0)
+    line_real, line_fake = collinear_batch(w)
+    fd = finite_difference_penalty(critic, line_real, line_fake, lam=10.0)
+    gp = gradient_penalty(critic, line_real, line_fake, lam=10.0)
     torch.testing.assert_close(fd.detach(), expected, rtol=1e-6, atol=0)
     torch.testing.assert_close(gp.detach(), expected, rtol=1e-6, atol=0)
 
@@ -88,11 +159,20 @@ def test_critic_penalty_dispatch(linear_case):
     for name in ("wgan-wc", "sngan", "dcgan-bn"):
         zero = critic_penalty(PRESETS[name], critic, real, fake)
         assert zero.shape == () and zero.item() == 0.0 and zero.dtype == real.dtype
+    norm_w = torch.linalg.vector_norm(critic.w.detach())
     spec = dataclasses.replace(PRESETS["wgan-gp"], gp_lambda=4.0)
-    expected = 4.0 * (torch.linalg.vector_norm(critic.w.detach()) - 1.0) ** 2
-    torch.testing.assert_close(critic_penalty(spec, critic, real, fake).detach(), expected)
-    fd = critic_penalty(PRESETS["wgan-gp-fd"], critic, real, fake)
-    assert fd.item() > 0
+    torch.testing.assert_close(critic_penalty(spec, critic, real, fake).detach(), 4.0 * (norm_w - 1.0) ** 2)
+    critic.w.data = critic.w.detach() * 0.5 / norm_w
+    assert critic_penalty(dataclasses.replace(spec, one_sided=True), critic, real, fake).item() == 0.0
+    assert critic_penalty(spec, critic, real, fake).item() == pytest.approx(4.0 * 0.25)
+    fd = PRESETS["wgan-gp-fd"]
+    assert fd.fd_pairs == "independent"
+    for pairs in ("independent", "same"):
+        state = torch.get_rng_state()
+        via_spec = critic_penalty(dataclasses.replace(fd, fd_pairs=pairs), critic, real, fake)
+        torch.set_rng_state(state)
+        direct = finite_difference_penalty(critic, real, fake, lam=fd.gp_lambda, pairs=pairs)
+        assert via_spec.item() == direct.item() > 0
 
 
 def small_critic() -> nn.Module:

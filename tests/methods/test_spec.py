@@ -31,7 +31,7 @@ DESIGN_TABLE = {
 }
 
 COMPOSED = dict(loss="hinge", constraint="gp", d_norm="ln", g_norm="none", optimizer="adam",
-                lr_d=3e-4, lr_g=1e-4, n_dis=2)
+                lr_d=3e-4, lr_g=1e-4, betas=[0.0, 0.9], n_dis=2)
 
 
 def test_presets_are_exactly_the_design_table():
@@ -43,6 +43,8 @@ def test_presets_are_exactly_the_design_table():
             assert getattr(spec, field) == value, (name, field)
         if name != "sagan":
             assert spec.g_attention is None and spec.d_attention is None
+        assert (spec.one_sided, spec.fd_pairs, spec.power_iterations) == (False, "independent", 1)
+        assert (spec.lr_schedule, spec.n_dis_schedule) == ("constant", "constant")
 
 
 def test_preset_with_overrides():
@@ -56,6 +58,7 @@ def test_composed_method_without_preset_and_defaults():
     spec = resolve_method(COMPOSED)
     assert spec.gp_lambda == 10.0 and spec.clip_value == 0.01
     assert spec.betas == (0.0, 0.9) and spec.g_attention is None and spec.d_attention is None
+    assert spec.fd_pairs == "independent" and spec.one_sided is False and spec.power_iterations == 1
     with pytest.raises(ConfigError, match="missing: lr_g, n_dis"):
         resolve_method({k: v for k, v in COMPOSED.items() if k not in ("lr_g", "n_dis")})
 
@@ -104,6 +107,8 @@ def test_unknown_field_lists_fields():
     ({"betas": [0.5]}, "betas"),
     ({"d_attention": 0}, "d_attention"),
     ({"g_attention": True}, "g_attention"),
+    ({"one_sided": "yes"}, "one_sided must be true or false"),
+    ({"one_sided": 1}, "one_sided must be true or false"),
 ])
 def test_invalid_numbers_rejected(override, fragment):
     with pytest.raises(ConfigError, match=fragment):
@@ -141,3 +146,67 @@ def test_ttur_optimizers_carry_configured_rates(name):
         assert opt_g.param_groups[0]["betas"] == opt_d.param_groups[0]["betas"] == (0.0, 0.9)
     else:
         assert isinstance(opt_g, torch.optim.RMSprop) and isinstance(opt_d, torch.optim.RMSprop)
+
+
+def test_sngan_preset_per_arch_family():
+    """Standard CNN: SN-GAN Table 1 setting C; every other family: the ResNet setting (Adam 2e-4, (0, 0.9), 5)."""
+    cnn = resolve_method("sngan", "dcgan")
+    assert (cnn.lr_d, cnn.lr_g, cnn.betas, cnn.n_dis) == (2e-4, 2e-4, (0.5, 0.999), 1)
+    assert (cnn.loss, cnn.d_norm, cnn.g_norm) == ("hinge", "sn", "bn")
+    for family in (None, "resnet", "resnet-deep", "mlp"):
+        assert resolve_method("sngan", family) is PRESETS["sngan"]
+    assert resolve_method("wgan-gp", "dcgan") is PRESETS["wgan-gp"]
+    override = resolve_method({"preset": "sngan", "n_dis": 2}, "dcgan")
+    assert (override.betas, override.n_dis) == ((0.5, 0.999), 2)
+
+
+@pytest.mark.parametrize("entry, field", [
+    ({"preset": "wgan-gp", "clip_value": 0.1}, "clip_value"),
+    ({"preset": "sngan", "gp_lambda": 5.0}, "gp_lambda"),
+    ({"preset": "wgan-wc", "one_sided": True}, "one_sided"),
+    ({"preset": "wgan-gp", "fd_pairs": "same"}, "fd_pairs"),
+    ({"preset": "wgan-wc", "betas": [0.5, 0.999]}, "betas"),
+    ({"preset": "wgan-gp", "power_iterations": 3}, "power_iterations"),
+    ({"preset": "sngan", "constraint": "gp", "clip_value": 0.05}, "clip_value"),
+    ({**COMPOSED, "optimizer": "rmsprop"}, "betas"),
+])
+def test_fields_the_method_ignores_are_refused_in_one_line(entry, field):
+    with pytest.raises(ConfigError) as error:
+        resolve_method(entry)
+    message = str(error.value)
+    assert message.startswith(f"{field} is ignored by this method: ") and "\n" not in message
+
+
+def test_fields_the_method_reads_are_accepted():
+    assert resolve_method({"preset": "wgan-wc", "clip_value": 0.1}).clip_value == 0.1
+    assert resolve_method({"preset": "wgan-gp", "one_sided": True, "gp_lambda": 5.0}).one_sided is True
+    assert resolve_method({"preset": "wgan-gp-fd", "fd_pairs": "same", "one_sided": True}).fd_pairs == "same"
+    assert resolve_method({"preset": "sngan", "power_iterations": 3}).power_iterations == 3
+    assert resolve_method({"preset": "dcgan-bn", "g_norm": "sn+bn", "power_iterations": 2}).power_iterations == 2
+    # Preset defaults for fields the new constraint ignores are not the user's: no refusal.
+    assert resolve_method({"preset": "wgan-gp", "constraint": "clip"}).clip_value == 0.01
+
+
+def test_adam_needs_betas_given_or_from_an_adam_preset():
+    without = {key: value for key, value in COMPOSED.items() if key != "betas"}
+    with pytest.raises(ConfigError, match="optimizer adam needs betas .no preset gives them.: give betas"):
+        resolve_method(without)
+    with pytest.raises(ConfigError, match="optimizer adam needs betas .preset 'wgan-wc' uses rmsprop."):
+        resolve_method({"preset": "wgan-wc", "optimizer": "adam"})
+    spec = resolve_method({"preset": "wgan-wc", "optimizer": "adam", "betas": [0.5, 0.9]})
+    assert spec.betas == (0.5, 0.9)
+    assert resolve_method({"preset": "dcgan-bn", "lr_d": 1e-4}).betas == (0.5, 0.999)
+
+
+def test_complete_record_is_taken_as_it_is():
+    record = PRESETS["wgan-wc"].to_dict()
+    assert "betas" in record and "gp_lambda" in record
+    assert resolve_method(record) == PRESETS["wgan-wc"]
+
+
+@pytest.mark.parametrize("field, value", [("power_iterations", 0), ("power_iterations", 1.5),
+                                          ("fd_pairs", "pairs"), ("lr_schedule", "cosine"),
+                                          ("n_dis_schedule", "burst")])
+def test_new_fields_are_validated(field, value):
+    with pytest.raises(ConfigError, match=field):
+        resolve_method({"preset": "sagan", field: value})

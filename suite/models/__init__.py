@@ -1,8 +1,10 @@
-"""Architecture families (DESIGN section 3): a registry and one call that builds G and D.
+"""Architecture families (docs/internals.md, Models): a registry and one call that builds G and D.
 
     generator, critic = build_models({"family": "dcgan", "width": 64}, spec, (1, 32, 32))
 
 `spec` is a MethodSpec; only its d_norm, g_norm, g_attention and d_attention are read.
+An arch key `k` (width, depth) sets both nets; `g_k` / `d_k`, when given, override it for the
+generator / the critic alone.
 """
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -10,9 +12,11 @@ from dataclasses import dataclass, field
 from torch import nn
 
 from suite.errors import ConfigError
+from suite.runspec import net_params
 from suite.models import dcgan, mlp, resnet, resnet_deep
 from suite.models.layers import (CRITIC_NORMS, GENERATOR_NORMS, Critic, Generator,
-                                 count_weight_layers, critic_layers, generator_layers)
+                                 count_main_path_layers, count_weight_layers, critic_layers,
+                                 generator_layers)
 
 IMAGE_SIZE = 32
 
@@ -42,30 +46,39 @@ class ArchFamily:
     build_critic: Callable[..., Critic]
     params: dict[str, Param] = field(default_factory=dict)
     images_only: bool = True
+    check: Callable[[dict], None] | None = None
 
 
-_WIDTH_HELP = "channels of the first critic conv; the widest layer has 8x"
+def _net_widths(width: Param) -> dict[str, Param]:
+    """width plus its per-net overrides g_width and d_width (null: width)."""
+    return {"width": width,
+            "g_width": Param(None, width.minimum, "the generator's width (null: width)", nullable=True),
+            "d_width": Param(None, width.minimum, "the critic's width (null: width)", nullable=True)}
+
+
 ARCHS: dict[str, ArchFamily] = {
     "dcgan": ArchFamily(
         "dcgan", "SN-GAN standard CNN: 7 convs + linear critic (lReLU 0.1), deconv generator",
         dcgan.build_generator, dcgan.build_critic,
-        {"width": Param(64, 1, _WIDTH_HELP)}),
+        _net_widths(Param(64, 1, "base width w: the critic's widest conv and the generator's "
+                                 "4x4 map have 8w channels"))),
     "resnet": ArchFamily(
         "resnet", "SN-GAN CIFAR ResNet: critic of 4 residual blocks (2 down), generator of 3 up blocks",
         resnet.build_generator, resnet.build_critic,
-        {"width": Param(128, 1, "channels of every residual block of both nets")}),
+        _net_widths(Param(128, 1, "channels of every residual block (SN-GAN: 256 in G, 128 in D)"))),
     "resnet-deep": ArchFamily(
         "resnet-deep", "bottleneck ResNet, residual branch x0.3; depth=101 is WGAN-GP's 101-layer net",
         resnet_deep.build_generator, resnet_deep.build_critic,
-        {"width": Param(16, 2, "even; stage widths are w, 2w, 4w and 8w at 4x4"),
+        {**_net_widths(Param(16, 2, "even; stage widths are w, 2w, 4w and 8w at 4x4")),
          "depth": Param(101, resnet_deep.MIN_DEPTH,
-                        "critic conv+linear layers = 3 * bottleneck blocks + 5"),
+                        "main-path conv+linear layers of each net = 3 * bottleneck blocks + 2"),
          "g_depth": Param(None, resnet_deep.MIN_DEPTH, "generator layers, same rule (null: depth)",
-                          nullable=True)}),
+                          nullable=True)},
+        check=resnet_deep.check_params),
     "mlp": ArchFamily(
         "mlp", "ReLU MLPs (WGAN-GP toy nets); any data shape, flattened",
         mlp.build_generator, mlp.build_critic,
-        {"width": Param(512, 1, "hidden units of the critic"),
+        {"width": Param(512, 1, "hidden units of both nets"),
          "depth": Param(4, 1, "critic linear layers, the output layer included"),
          "g_width": Param(None, 1, "hidden units of the generator (null: width)", nullable=True),
          "g_depth": Param(None, 1, "generator linear layers (null: depth)", nullable=True)},
@@ -94,6 +107,8 @@ def resolve_arch(arch: Mapping) -> tuple[ArchFamily, dict]:
             what = f"an int >= {param.minimum}" + (" or null" if param.nullable else "")
             raise ConfigError(f"arch {name}: {key}={value!r} is invalid; it must be {what}")
         params[key] = value
+    if family.check is not None:
+        family.check(params)
     return family, params
 
 
@@ -125,8 +140,8 @@ def build_models(arch: Mapping, spec, data_shape: tuple, latent_dim: int = 128
     family, params = resolve_arch(arch)
     shape = _check_shapes(family, data_shape, latent_dim)
     d_layers, g_layers = critic_layers(spec), generator_layers(spec)
-    generator = family.build_generator(g_layers, shape, latent_dim, **params)
-    critic = family.build_critic(d_layers, shape, **params)
+    generator = family.build_generator(g_layers, shape, latent_dim, **net_params(params, "g"))
+    critic = family.build_critic(d_layers, shape, **net_params(params, "d"))
     return generator, critic
 
 
@@ -135,16 +150,19 @@ def _parameter_count(model: nn.Module) -> int:
 
 
 def describe(arch: Mapping, spec, data_shape: tuple, latent_dim: int = 128) -> dict:
-    """Family, resolved params, and per net the parameter count and conv+linear layer count."""
+    """Family, resolved params, and per net the parameter count, the conv+linear layer count
+    and the main-path count (shortcuts and attention left out)."""
     family, params = resolve_arch(arch)
     generator, critic = build_models(arch, spec, data_shape, latent_dim)
     return {"family": family.name, "params": params,
             "g_parameters": _parameter_count(generator),
             "d_parameters": _parameter_count(critic),
             "g_weight_layers": count_weight_layers(generator),
-            "d_weight_layers": count_weight_layers(critic)}
+            "d_weight_layers": count_weight_layers(critic),
+            "g_main_path_layers": count_main_path_layers(generator),
+            "d_main_path_layers": count_main_path_layers(critic)}
 
 
 __all__ = ["ARCHS", "ArchFamily", "CRITIC_NORMS", "Critic", "GENERATOR_NORMS", "Generator",
-           "Param", "arch_json_schema", "build_models", "count_weight_layers", "describe",
-           "resolve_arch"]
+           "Param", "arch_json_schema", "build_models", "count_main_path_layers",
+           "count_weight_layers", "describe", "net_params", "resolve_arch"]

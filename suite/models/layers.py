@@ -25,24 +25,30 @@ class Layers:
     spectral: wrap every conv/linear (attention convs included) in spectral_norm.
     norm: "none", "bn" (batch norm) or "ln" (per-example norm over all features).
     attention_size: feature-map size at which to insert one SelfAttention, or None.
+    power_iterations: spectral norm's power iterations per forward (the method's power_iterations).
     """
 
     net: str
     spectral: bool
     norm: str
     attention_size: int | None
+    power_iterations: int = 1
 
     def _wrap(self, layer: nn.Module) -> nn.Module:
-        return spectral_norm(layer) if self.spectral else layer
+        return spectral_norm(layer, self.power_iterations) if self.spectral else layer
 
-    def conv(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1) -> nn.Module:
+    def conv(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+             bias: bool = True) -> nn.Module:
         """Conv2d with padding (k-1)//2: 3x3 and 1x1 keep the size, 4x4 stride 2 halves it."""
         padding = (kernel_size - 1) // 2
-        return self._wrap(nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding))
+        return self._wrap(nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding,
+                                    bias=bias))
 
-    def conv_transpose(self, in_channels: int, out_channels: int) -> nn.Module:
-        """4x4 stride-2 transposed conv: doubles the spatial size."""
-        return self._wrap(nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1))
+    def conv_transpose(self, in_channels: int, out_channels: int, kernel_size: int = 4) -> nn.Module:
+        """Stride-2 transposed conv (4x4 or 3x3) that exactly doubles the spatial size."""
+        return self._wrap(nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride=2,
+                                             padding=(kernel_size - 1) // 2,
+                                             output_padding=kernel_size % 2))
 
     def linear(self, in_features: int, out_features: int) -> nn.Module:
         return self._wrap(nn.Linear(in_features, out_features))
@@ -69,7 +75,7 @@ class Layers:
         """[SelfAttention] when `size` is the requested feature-map size, else []."""
         if self.attention_size != size:
             return []
-        return [SelfAttention(channels, spectral=self.spectral)]
+        return [SelfAttention(channels, spectral=self.spectral, power_iterations=self.power_iterations)]
 
     def check_attention(self, family: str, sizes: tuple[int, ...]) -> None:
         """ConfigError unless the requested attention size is one this network has."""
@@ -100,7 +106,7 @@ def critic_layers(spec) -> Layers:
         raise ConfigError(f"d_norm={spec.d_norm!r} is unknown; allowed: {', '.join(CRITIC_NORMS)}")
     spectral = spec.d_norm == "sn"
     return Layers(net="critic", spectral=spectral, norm="none" if spectral else spec.d_norm,
-                  attention_size=_attention_size(spec, "d_attention"))
+                  attention_size=_attention_size(spec, "d_attention"), power_iterations=spec.power_iterations)
 
 
 def generator_layers(spec) -> Layers:
@@ -109,7 +115,7 @@ def generator_layers(spec) -> Layers:
         raise ConfigError(f"g_norm={spec.g_norm!r} is unknown; allowed: {', '.join(GENERATOR_NORMS)}")
     return Layers(net="generator", spectral=spec.g_norm == "sn+bn",
                   norm="bn" if "bn" in spec.g_norm else "none",
-                  attention_size=_attention_size(spec, "g_attention"))
+                  attention_size=_attention_size(spec, "g_attention"), power_iterations=spec.power_iterations)
 
 
 class Residual(nn.Module):
@@ -148,3 +154,15 @@ class Critic(nn.Sequential):
 def count_weight_layers(model: nn.Module) -> int:
     """Number of conv, transposed-conv and linear layers (attention convs included)."""
     return sum(isinstance(m, WEIGHT_LAYER_TYPES) for m in model.modules())
+
+
+def count_main_path_layers(model: nn.Module) -> int:
+    """Conv, transposed-conv and linear layers on the main path: residual shortcuts and
+    self-attention are skipped (a paper's "N-layer" net counts these)."""
+    if isinstance(model, WEIGHT_LAYER_TYPES):
+        return 1
+    if isinstance(model, SelfAttention):
+        return 0
+    if isinstance(model, Residual):
+        return count_main_path_layers(model.branch)
+    return sum(count_main_path_layers(child) for child in model.children())

@@ -20,8 +20,7 @@ def _hidden_stack(layers: Layers, in_features: int, width: int, depth: int) -> l
     return modules
 
 
-def build_critic(layers: Layers, data_shape: tuple[int, ...], width: int, depth: int,
-                 g_width: int | None = None, g_depth: int | None = None) -> Critic:
+def build_critic(layers: Layers, data_shape: tuple[int, ...], width: int, depth: int) -> Critic:
     """Flatten, depth - 1 hidden layers of `width`, linear -> 1."""
     layers.check_attention("mlp", ())
     features = math.prod(data_shape)
@@ -31,11 +30,9 @@ def build_critic(layers: Layers, data_shape: tuple[int, ...], width: int, depth:
 
 
 def build_generator(layers: Layers, data_shape: tuple[int, ...], latent_dim: int, width: int,
-                    depth: int, g_width: int | None = None, g_depth: int | None = None) -> Generator:
-    """g_depth - 1 hidden layers of g_width (defaults: the critic's), linear -> data."""
+                    depth: int) -> Generator:
+    """depth - 1 hidden layers of `width`, linear -> data."""
     layers.check_attention("mlp", ())
-    width = width if g_width is None else g_width
-    depth = depth if g_depth is None else g_depth
     features = math.prod(data_shape)
     modules = _hidden_stack(layers, latent_dim, width, depth)
     modules.append(layers.linear(width if depth > 1 else latent_dim, features))

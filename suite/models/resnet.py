@@ -1,6 +1,7 @@
 """SN-GAN CIFAR ResNet (Miyato et al. 2018, appendix B.4, Table 4) for 32x32 images.
 
-One width W for every block of both nets (paper: 256 in G, 128 in D). The critic's
+Width W for every block of a net; `g_width` / `d_width` set the two nets apart (the paper's
+net: 256 in G, 128 in D). The critic's
 norm, when the method has one, comes before each ReLU inside its residual blocks
 (pre-activation, as WGAN-GP's ResNet critic); the optimized first block has none.
 """

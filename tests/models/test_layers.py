@@ -74,8 +74,8 @@ def test_sn_wraps_every_critic_weight_layer_and_nothing_in_a_bn_generator(family
     shape = data_shape_for(family)
     generator, critic = build_models(TINY_ARCHS[family], make_spec("sn", "bn", **attention), shape, 16)
     layers = weight_layers(critic)
-    # resnet-deep depth 14 + 3 attention convs; shortcut convs included
-    expected = {"dcgan": 8, "resnet": 11, "resnet-deep": 14, "mlp": 4}[family] + (3 if attention else 0)
+    # resnet-deep: 14 on the main path + 3 down-shortcut convs; + 3 attention convs
+    expected = {"dcgan": 8, "resnet": 11, "resnet-deep": 17, "mlp": 4}[family] + (3 if attention else 0)
     assert len(layers) == expected
     assert all(is_spectral_normed(m) for m in layers)
     assert not modules_of(critic, nn.BatchNorm2d, nn.BatchNorm1d, nn.GroupNorm, nn.LayerNorm)

@@ -9,7 +9,7 @@ import torch
 from tests.models.helpers import IMAGE_FAMILIES, TINY_ARCHS, data_shape_for, make_spec
 from suite.errors import ConfigError
 from suite.models import ARCHS, arch_json_schema, build_models, describe, resolve_arch
-from suite.models.layers import CRITIC_NORMS, GENERATOR_NORMS
+from suite.models.layers import CRITIC_NORMS, GENERATOR_NORMS, Residual
 
 
 def test_registry_has_the_four_families():
@@ -85,7 +85,7 @@ def test_describe_counts_resnet_layers():
     # critic: 3 (optimized block incl. shortcut) + 3 (down block) + 2 + 2 + linear
     # generator: linear + 3 x (2 convs + shortcut) + output conv
     assert info["d_weight_layers"] == 11 and info["g_weight_layers"] == 11
-    assert info["params"] == {"width": 8}
+    assert info["params"] == {"width": 8, "g_width": None, "d_width": None}
 
 
 def test_unknown_family_lists_the_allowed_ones():
@@ -108,10 +108,12 @@ def test_unknown_or_invalid_key_is_named():
 
 def test_bad_norms_and_shapes_are_config_errors():
     # a spec object with invalid norms, as a hand-written config mapping could produce
-    bad_d = SimpleNamespace(d_norm="wn", g_norm="bn", d_attention=None, g_attention=None)
+    bad_d = SimpleNamespace(d_norm="wn", g_norm="bn", d_attention=None, g_attention=None,
+                            power_iterations=1)
     with pytest.raises(ConfigError, match="d_norm='wn' is unknown; allowed: none, bn, ln, sn"):
         build_models(TINY_ARCHS["dcgan"], bad_d, (1, 32, 32))
-    bad_g = SimpleNamespace(d_norm="sn", g_norm="ln", d_attention=None, g_attention=None)
+    bad_g = SimpleNamespace(d_norm="sn", g_norm="ln", d_attention=None, g_attention=None,
+                            power_iterations=1)
     with pytest.raises(ConfigError, match=r"g_norm='ln' is unknown; allowed: bn, sn\+bn, none"):
         build_models(TINY_ARCHS["dcgan"], bad_g, (1, 32, 32))
     with pytest.raises(ConfigError, match=r"needs images of shape \(C, 32, 32\)"):
@@ -172,10 +174,16 @@ def test_one_training_step_updates_every_parameter_without_nan(family, d_norm, g
     assert torch.isfinite(torch.tensor([loss_d, loss_g])).all()
     after = [*generator.parameters(), *critic.parameters()]
     assert all(torch.isfinite(p).all() for p in after)
-    # The critic's output bias is left out: its hinge gradient is
-    # (#fake with active margin - #real with active margin) / N, zero when all are active.
-    output_bias = critic[-2].bias  # the last linear, before the flatten to [N]
-    changed = [not torch.equal(a, b) for a, b in zip(before, after) if b is not output_bias]
+    # Input-independent offsets of the critic's score are left out: their hinge gradient is
+    # (#fake with active margin - #real with active margin) / N times a constant, zero when all
+    # are active. These are the output bias and, in resnet-deep (no nonlinearity before its
+    # linear head, as in WGAN-GP's gan_64x64.py), the last block's norm shift.
+    offsets = [[m for m in critic.modules() if isinstance(m, torch.nn.Linear)][-1].bias]
+    if family == "resnet-deep":
+        last_norm = [m for m in critic.modules() if isinstance(m, Residual)][-1].branch[-1]
+        offsets += [p for name, p in last_norm.named_parameters() if name == "bias"]
+    changed = [not torch.equal(a, b) for a, b in zip(before, after)
+               if not any(b is offset for offset in offsets)]
     assert all(changed), f"{changed.count(False)} parameter tensors did not move"
 
 
@@ -197,3 +205,45 @@ def test_gradient_penalty_step_is_finite_and_nonzero(family):
     assert grads and all(torch.isfinite(g).all() for g in grads)
     opt_d.step()
     assert all(torch.isfinite(p).all() for p in critic.parameters())
+
+
+def first_weight_layer(model):
+    return next(m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)))
+
+
+# channels of the critic's first conv and of the generator's first feature map, per unit width
+CHANNELS_PER_WIDTH = {"dcgan": (1, 8), "resnet": (1, 1), "resnet-deep": (1, 8)}
+
+
+@pytest.mark.parametrize("family", IMAGE_FAMILIES)
+def test_g_width_and_d_width_set_each_nets_channels(family):
+    d_unit, g_unit = CHANNELS_PER_WIDTH[family]
+    depth = {"depth": 14} if family == "resnet-deep" else {}
+    cases = [({"width": 4}, 4, 4), ({"width": 4, "g_width": 8}, 8, 4),
+             ({"width": 4, "d_width": 2}, 4, 2), ({"g_width": 6, "d_width": 2}, 6, 2)]
+    for widths, g_width, d_width in cases:
+        generator, critic = build_models({"family": family, **depth, **widths}, make_spec(),
+                                         (1, 32, 32), 16)
+        assert first_weight_layer(critic).out_channels == d_unit * d_width, widths
+        assert first_weight_layer(generator).out_features == g_unit * g_width * 4 * 4, widths
+        assert generator(torch.randn(2, 16)).shape == (2, 1, 32, 32)
+        assert critic(torch.randn(2, 1, 32, 32)).shape == (2,)
+
+
+def test_sngan_resnet_widths_256_in_g_and_128_in_d():
+    # SN-GAN (Miyato et al. 2018), appendix B.4: the CIFAR-10 ResNet has 256 channels in G, 128 in D
+    generator, critic = build_models({"family": "resnet", "g_width": 256, "d_width": 128},
+                                     make_spec("sn", "bn"), (3, 32, 32))
+    g_convs = {m.out_channels for m in generator.modules() if isinstance(m, torch.nn.Conv2d)}
+    d_convs = {m.out_channels for m in critic.modules() if isinstance(m, torch.nn.Conv2d)}
+    assert g_convs == {256, 3} and d_convs == {128}
+
+
+def test_per_net_width_keys_are_checked_and_in_the_schema():
+    schema = arch_json_schema()
+    for family in IMAGE_FAMILIES:
+        jsonschema.validate({"family": family, "g_width": 8, "d_width": None}, schema)
+        with pytest.raises(ConfigError, match=rf"arch {family}: d_width=0 is invalid"):
+            resolve_arch({"family": family, "d_width": 0})
+    with pytest.raises(ConfigError, match="d_width unknown for family mlp"):
+        resolve_arch({"family": "mlp", "d_width": 8})

@@ -1,28 +1,106 @@
-"""One run's metrics.json: rebuild the trained generator, score it, record the protocol."""
+"""One run's metrics.json: rebuild the trained generator, score it, record the protocol.
+
+Image runs get the image metrics (suite.metrics.score); 2-d toy runs get the toy metrics
+(suite.metrics.toy) on TOY_N generated points against TOY_N real test points, and, when the run's
+training checkpoint is still there, the critic's values on a grid for the toy figures
+(SURFACE_FILE in the run folder), so the report draws them without importing models.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from suite.config import RunSpec
-from suite.data import data_shape, DATASETS
+from suite import io
+from suite.data import data_shape, DATASETS, load_dataset
+from suite.data.toy import mixture_modes
 from suite.methods import resolve_method
 from suite.metrics.score import METRIC_KEYS, NON_FINITE, generator_batches, real_batches, score_generator
+from suite.metrics.toy import HQ_STDS, MODE_MIN_COUNT, TOY_METRIC_KEYS, toy_metrics
 from suite.models import build_models
 from suite.provenance import software_versions
+from suite.runspec import RunSpec
 from suite.runtime import select_device
 
 log = logging.getLogger(__name__)
 
 SCORE_SEED = 20_200_101
+ALL_METRIC_KEYS = (*METRIC_KEYS, *TOY_METRIC_KEYS)
+TOY_N = 2000  # points per side; the exact W1 is a transport problem of O(n^3) (about 10 s at 2000 on 2 cores)
+TOY_REAL_SEED = 0  # one real sample for every run of a toy set, so their distances compare
+SURFACE_FILE = "toy_surface.npz"
+SURFACE_GRID = 100  # critic values on a 100 x 100 grid
+NOT_IMAGE = "image metrics do not apply to 2-d toy data"
+NOT_TOY = "toy metrics apply to 2-d toy data only"
 
 
 def _not_scored(reason: str) -> dict:
-    return {"metrics": dict.fromkeys(METRIC_KEYS), "unavailable": dict.fromkeys(METRIC_KEYS, reason), "protocol": {}}
+    return {"metrics": dict.fromkeys(ALL_METRIC_KEYS), "unavailable": dict.fromkeys(ALL_METRIC_KEYS, reason),
+            "protocol": {}}
+
+
+def _complete(scored: dict, reason: str) -> dict:
+    """Every key of ALL_METRIC_KEYS in `metrics`, in order; those the scorer did not produce null with `reason`."""
+    absent = [key for key in ALL_METRIC_KEYS if key not in scored["metrics"]]
+    scored["metrics"] = {key: scored["metrics"].get(key) for key in ALL_METRIC_KEYS}
+    scored["unavailable"].update(dict.fromkeys(absent, reason))
+    return scored
+
+
+def _score_toy(generator: torch.nn.Module, run: RunSpec, device: torch.device) -> tuple[dict, np.ndarray | None]:
+    """The toy metrics of TOY_N generated points, and the points (None when they are not finite)."""
+    start = time.perf_counter()
+    z = torch.randn(TOY_N, run.latent_dim, generator=torch.Generator().manual_seed(SCORE_SEED))
+    generator.eval()
+    with torch.inference_mode():
+        fake = generator(z.to(device)).double().cpu().numpy()
+    if not np.isfinite(fake).all():
+        return _not_scored("the generator's samples are not finite (NaN/Inf)"), None
+    real = load_dataset(run.data, "test", seed=TOY_REAL_SEED)[:TOY_N].double().numpy()
+    modes = mixture_modes(run.data)
+    metrics = toy_metrics(fake, real, None if modes is None else (modes[0].numpy(), modes[1]))
+    unavailable = {} if modes is not None else dict.fromkeys(("modes_covered", "hq_fraction"),
+                                                             f"{run.data} is not a mixture: it has no modes")
+    protocol = {"n_gen": TOY_N, "n_ref": TOY_N, "ref_split": "test",
+                "modes_total": None if modes is None else len(modes[0]), "hq_stds": HQ_STDS,
+                "modes_min_count": MODE_MIN_COUNT, "seconds": time.perf_counter() - start}
+    return _complete({"metrics": metrics, "unavailable": unavailable, "protocol": protocol}, NOT_IMAGE), fake
+
+
+def save_critic_surface(critic: torch.nn.Module, real: np.ndarray, fake: np.ndarray, out_path: Path) -> None:
+    """The critic's values on a SURFACE_GRID x SURFACE_GRID grid spanning the real and generated points
+    (critic[i, j] at (grid_x[j], grid_y[i])), saved with the points to `out_path` (.npz)."""
+    points = np.concatenate([real, fake])
+    low, high = np.percentile(points, [0.5, 99.5], axis=0)
+    low, high = low - 0.1 * (high - low), high + 0.1 * (high - low)
+    grid_x, grid_y = np.linspace(low[0], high[0], SURFACE_GRID), np.linspace(low[1], high[1], SURFACE_GRID)
+    xx, yy = np.meshgrid(grid_x, grid_y)
+    critic.eval()
+    with torch.inference_mode():
+        values = critic(torch.from_numpy(np.stack([xx.ravel(), yy.ravel()], axis=1)).float())
+    with io.atomic_path(out_path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, real=real.astype(np.float32), fake=fake.astype(np.float32), grid_x=grid_x, grid_y=grid_y,
+                 critic=values.reshape(SURFACE_GRID, SURFACE_GRID).double().numpy())
+
+
+def _toy_surface(run: RunSpec, checkpoint_path: Path, step: int, fake: np.ndarray) -> None:
+    """Write SURFACE_FILE beside the checkpoint when it holds this run's critic at the scored step."""
+    if not checkpoint_path.is_file():
+        log.info("%s: no %s, so no critic surface for the toy figure", run.run_id, checkpoint_path.name)
+        return
+    state = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
+    if state["config_hash"] != run.config_hash() or state["step"] != step:
+        log.warning("%s: %s is from another config or step, so no critic surface", run.run_id, checkpoint_path)
+        return
+    _, critic = build_models(run.arch, resolve_method(run.method), data_shape(run.data), run.latent_dim)
+    critic.load_state_dict(state["critic"])
+    real = load_dataset(run.data, "test", seed=TOY_REAL_SEED)[:TOY_N].numpy()
+    save_critic_surface(critic, real, fake, checkpoint_path.parent / SURFACE_FILE)
 
 
 def _score_finite(generator: torch.nn.Module, run: RunSpec, score_kwargs: dict,
@@ -49,19 +127,25 @@ def _score_finite(generator: torch.nn.Module, run: RunSpec, score_kwargs: dict,
 
 
 def score_run(run: RunSpec, generator_path: Path, train_summary_path: Path, score_kwargs: dict) -> dict:
-    """The run's metrics.json record (docs/internals.md); diverged or non-image runs get null metrics with the reason."""
+    """The run's metrics.json record (docs/internals.md): image or toy metrics by the data's kind; a metric
+    that does not apply (or a diverged run's) is null with the reason."""
     summary = json.loads(Path(train_summary_path).read_text())
     saved = torch.load(generator_path, map_location="cpu", weights_only=False)
     status = {"status": summary["status"], "diverged_at_step": summary["diverged_at_step"]}
     if summary["status"] != "ok":
         scored = _not_scored(f"run diverged at step {summary['diverged_at_step']}")
-    elif DATASETS[run.data].kind != "image":
-        scored = _not_scored("image metrics do not apply to 2-d toy data")
     else:
         generator, _ = build_models(run.arch, resolve_method(run.method), data_shape(run.data), run.latent_dim)
         generator.load_state_dict(saved["generator"])
         device = select_device(run.device)
-        scored, overflow = _score_finite(generator.to(device), run, score_kwargs, device)
+        if DATASETS[run.data].kind == "image":
+            scored, overflow = _score_finite(generator.to(device), run, score_kwargs, device)
+            scored = _complete(scored, NOT_TOY)
+        else:
+            scored, fake = _score_toy(generator.to(device), run, device)
+            overflow = None if fake is not None else "non-finite generator samples"
+            if fake is not None:
+                _toy_surface(run, Path(generator_path).parent / "checkpoint.pt", saved["step"], fake)
         if overflow:
             log.warning("%s diverged: %s", run.run_id, overflow)
             status = {"status": "diverged", "diverged_at_step": saved["step"]}

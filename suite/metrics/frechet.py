@@ -5,6 +5,10 @@ a training job that only computes domain FID for its curve should not pay.
 
 FID is cross-checked against pytorch-fid's `calculate_frechet_distance` (its absolute difference
 is recorded in every metrics.json as `fid_pytorch_fid_absdiff`).
+
+The sampling standard errors (FID and KID on disjoint subsets of the generated features against
+the same reference) are computed here in numpy: one FID per subset through torch-fidelity would
+repeat a D x D matrix square root per subset.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ KID_SUBSETS = 100
 KID_SUBSET_SIZE = 1000
 KID_SEED = 2020  # torch-fidelity's default rng_seed
 IS_SEED = 2020
+SE_SUBSETS = 5  # disjoint subsets behind each sampling standard error
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,68 @@ def kid(features1: np.ndarray, features2: np.ndarray, subsets: int = KID_SUBSETS
     return out[KEY_METRIC_KID_MEAN], out[KEY_METRIC_KID_STD]
 
 
+def symmetric_sqrt(matrix: np.ndarray) -> np.ndarray:
+    """The PSD square root of a symmetric matrix (eigenvalues below 0, rounding noise, set to 0)."""
+    values, vectors = np.linalg.eigh(np.asarray(matrix, np.float64))
+    return (vectors * np.sqrt(values.clip(min=0))) @ vectors.T
+
+
+def fid_of_subsets(features: np.ndarray, subsets: int, ref: Gaussian) -> np.ndarray:
+    """FID of each of `subsets` disjoint consecutive blocks of `features` [N, D] against `ref`.
+
+    Tr sqrt(S_b S_ref) equals the sum of square roots of the eigenvalues of the similar matrix
+    R S_b R (R = sqrt(S_ref)); with S_b = Y'Y/(m-1) for the m centred rows Y of a block, the
+    nonzero ones are those of (YR)(YR)'/(m-1), an m x m matrix. So one D x D square root
+    serves every block, and a block smaller than D costs an m x m eigendecomposition.
+    """
+    features = np.asarray(features, np.float64)
+    size = len(features) // subsets
+    if size < 2:
+        raise ValueError(f"{subsets} subsets of {len(features)} rows leave fewer than 2 rows each")
+    root = symmetric_sqrt(ref.sigma)
+    values = []
+    for block in features[: size * subsets].reshape(subsets, size, -1):
+        mu = block.mean(axis=0)
+        projected = (block - mu) @ root
+        gram = projected @ projected.T if size <= projected.shape[1] else projected.T @ projected
+        cross = np.sqrt(np.linalg.eigvalsh(gram / (size - 1)).clip(min=0)).sum()
+        trace = ((block - mu) ** 2).sum() / (size - 1)
+        values.append(((mu - ref.mu) ** 2).sum() + trace + np.trace(ref.sigma) - 2 * cross)
+    return np.array(values)
+
+
+def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
+    """Unbiased MMD^2 with KID's kernel k(a, b) = (a.b / D + 1)^3 (Binkowski et al. 2018), rows of x vs rows of y."""
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    dim = x.shape[1]
+
+    def kernel(a, b):
+        base = a @ b.T / dim + 1
+        return base * base * base  # several times faster than ** 3
+
+    k_xx, k_yy, k_xy = kernel(x, x), kernel(y, y), kernel(x, y)
+    m, n = len(x), len(y)
+    return float((k_xx.sum() - np.trace(k_xx)) / (m * (m - 1)) + (k_yy.sum() - np.trace(k_yy)) / (n * (n - 1))
+                 - 2 * k_xy.mean())
+
+
+def kid_of_subsets(features: np.ndarray, subsets: int, ref_features: np.ndarray) -> np.ndarray:
+    """Unbiased MMD^2 of each of `subsets` disjoint consecutive blocks of `features` against all `ref_features`."""
+    size = len(features) // subsets
+    if size < 2:
+        raise ValueError(f"{subsets} subsets of {len(features)} rows leave fewer than 2 rows each")
+    return np.array([mmd2_unbiased(features[i * size:(i + 1) * size], ref_features) for i in range(subsets)])
+
+
+def sampling_se(subset_values: np.ndarray, subset_size: int, n: int) -> float:
+    """Standard error of a statistic computed from n samples, from its values on disjoint subsets of size m.
+
+    Batch means: the subsets' SD, scaled by sqrt(m / n) since the estimator's variance falls as 1/n
+    (its leading term when the two distributions differ). With k = n / m subsets this is SD / sqrt(k).
+    """
+    return float(np.std(subset_values, ddof=1) * np.sqrt(subset_size / n))
+
+
 def inception_score(logits: np.ndarray, splits: int = 10, seed: int = IS_SEED) -> tuple[float, float]:
     """IS mean and std over `splits` (torch-fidelity's `isc_features_to_metric`, shuffled with `seed`)."""
     from torch_fidelity.metric_isc import KEY_METRIC_ISC_MEAN, KEY_METRIC_ISC_STD, isc_features_to_metric
@@ -103,7 +170,7 @@ def inception_score(logits: np.ndarray, splits: int = 10, seed: int = IS_SEED) -
 
 class RunningGaussian:
     """Mean and covariance accumulated batch by batch in float64 (shifted sums, so no cancellation),
-    plus the first `keep_rows` feature rows (for KID). 50k x 2048 features never sit in memory."""
+    plus the first `keep_rows` feature rows as float32 (for KID, precision/recall and the sampling errors)."""
 
     def __init__(self, keep_rows: int = 0):
         self.n = 0
@@ -125,7 +192,7 @@ class RunningGaussian:
         self._outer += centred.T @ centred
         self.n += len(features)
         if self._kept < self.keep_rows:
-            take = features[: self.keep_rows - self._kept]
+            take = features[: self.keep_rows - self._kept].astype(np.float32)  # exact: extractors output float32
             self.rows.append(take)
             self._kept += len(take)
 
@@ -137,4 +204,4 @@ class RunningGaussian:
         return Gaussian(self._shift + mean_centred, (sigma + sigma.T) / 2, self.n)
 
     def kept_rows(self) -> np.ndarray:
-        return np.concatenate(self.rows) if self.rows else np.zeros((0, 0))
+        return np.concatenate(self.rows).astype(np.float64) if self.rows else np.zeros((0, 0))

@@ -15,13 +15,19 @@ import pandas as pd
 import scipy
 import yaml
 
+from suite.claims.table import claims_table, display_frame, write_claims_table
 from suite.errors import ConfigError, DataMissingError
 from suite.report import figures as figs
 from suite.report import html as page
 from suite.report import published, tables
 from suite.report.collect import atomic_write_csv, atomic_write_text, read_runs_table
+from suite.report.headline import headline
 from suite.report.kinds import FIGURE_HEADINGS
-from suite.report.stats import LOWER_IS_BETTER, summarize
+from suite.report.stats import LOWER_IS_BETTER, Analysis, analyze, curve_trends
+
+# Fidelity and diversity of the generated images (Kynkaanniemi et al. 2019; Naeem et al. 2020): one table of
+# their own wherever the runs carry them, not a ranked table each.
+PRDC = ("precision", "recall", "density", "coverage")
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +54,21 @@ def report_metrics(study: dict, runs: pd.DataFrame) -> list[str]:
         if unknown:
             raise ConfigError(f"report.metrics {unknown} unknown; allowed: {list(LOWER_IS_BETTER)}")
         return list(chosen)
-    return [m for m in LOWER_IS_BETTER if runs[m].notna().any()]
+    return [m for m in LOWER_IS_BETTER if m not in PRDC and m in runs and runs[m].notna().any()]
+
+
+def present_prdc(runs: pd.DataFrame, metrics: list[str]) -> list[str]:
+    return [m for m in PRDC if m not in metrics and m in runs and runs[m].notna().any()]
+
+
+def generated_n(runs: pd.DataFrame, protocol_records: list[dict]) -> float | None:
+    """The fewest generated images any run's FID rests on (runs table, else metrics.json); None without FIDs."""
+    ok = runs[(runs["status"] == "ok") & runs["fid"].notna()]
+    if "n_gen" in ok and ok["n_gen"].notna().any():
+        return float(ok["n_gen"].min())
+    found = pd.to_numeric(pd.Series([(r.get("protocol") or {}).get("n_gen") for r in protocol_records
+                                     if (r.get("metrics") or {}).get("fid") is not None]), errors="coerce")
+    return float(found.min()) if found.notna().any() else None
 
 
 def load_real(real_metrics: dict[str, Path] | None) -> tuple[dict[str, dict], dict[str, dict]]:
@@ -64,11 +84,11 @@ def load_real(real_metrics: dict[str, Path] | None) -> tuple[dict[str, dict], di
     return values, protocols
 
 
-def read_records(runs: pd.DataFrame, run_root: Path) -> list[dict]:
+def read_records(runs: pd.DataFrame) -> list[dict]:
     """The metrics.json of every present run (for protocol, versions, unavailable reasons)."""
     records = []
     for _, r in runs[runs["status"] != "missing"].iterrows():
-        path = figs.run_dir(run_root, r["data"], r["arch"], r["method"], r["seed"]) / "metrics.json"
+        path = Path(r["run_dir"]) / "metrics.json"
         if path.is_file():
             records.append(json.loads(path.read_text(encoding="utf-8")))
     return records
@@ -127,12 +147,19 @@ def _run_label(r) -> str:
     return f"{r['data']}/{r['arch']}/{r['method']}/seed{r['seed']}"
 
 
-def make_tables(runs, summary, metrics, real, reference, study, our_protocol, part_costs) -> list[tables.Table]:
+def make_tables(runs, analysis: Analysis, metrics, prdc, real, reference, study, our_protocol, part_costs,
+                n_gen) -> list[tables.Table]:
+    summary = analysis.summary
     made = [tables.results_table(summary, metrics, real)]
-    made += [tables.metric_table(summary, m, real, reference) for m in metrics]
+    for m in metrics:
+        made += [tables.metric_table(summary, m, real, reference, n_gen),
+                 tables.comparisons_table(analysis.comparisons, m, reference)]
+    if prdc:
+        made.append(tables.results_table(summary, prdc, real, name="prdc", title=(
+            "Precision, recall, density, coverage (k = 5 neighbours, Inception features): mean [95% interval]")))
     entries = (study.get("report") or {}).get("paper_comparison") or []
     if entries:
-        comparison = published.comparison_table(entries, summary, real, ours_protocol=our_protocol)
+        comparison = published.comparison_table(entries, summary, real, ours_protocol=our_protocol, study=study)
         made.append(tables.comparison_view(comparison))
     made.append(tables.cost_table(runs, reference))
     if part_costs:
@@ -140,28 +167,50 @@ def make_tables(runs, summary, metrics, real, reference, study, our_protocol, pa
     return made
 
 
-def build_report(runs_csv: Path, run_root: Path, out_dir: Path, study: dict,
+def claims_section(runs: pd.DataFrame, table_dir: Path, out_dir: Path) -> page.Section:
+    """The published claims with their verdicts on this study's runs, right under the headline."""
+    run_dirs = [Path(d) for d in runs.loc[runs["status"] != "missing", "run_dir"]]
+    frame = claims_table(run_dirs)
+    paths = write_claims_table(frame, table_dir)
+    counts = Counter(frame["verdict"])
+    summary = ", ".join(f"{count} {verdict}" for verdict, count in counts.most_common())
+    links = " ".join(f'<a href="{html.escape(str(path.relative_to(out_dir)))}">{path.suffix[1:]}</a>' for path in paths)
+    body = (f"<p>{len(frame)} registered claims on this study's runs: {html.escape(summary)}. A claim is reproduced "
+            "when its effect's 95% interval excludes no effect in the paper's direction (Holm-adjusted across "
+            "this table) and contradicted when it excludes it the other way; otherwise the reason says what is "
+            "missing.</p>\n"
+            + display_frame(frame).to_html(index=False, classes="claims", border=0, escape=True)
+            + f"<p class=\"formats\">{links}</p>")
+    return page.Section("claims", "Published claims: reproduced, contradicted or inconclusive at this scale", body)
+
+
+def build_report(runs_csv: Path, out_dir: Path, study: dict,
                  real_metrics: dict[str, Path] | None = None, part_costs: list[Path] = ()) -> Path:
     """Write tables/, figures/ and index.html under out_dir; return the index.html path."""
-    out_dir, run_root = Path(out_dir), Path(run_root)
+    out_dir = Path(out_dir)
     runs = read_runs_table(runs_csv)
     present = runs[runs["status"] != "missing"]
     if present.empty:
         raise DataMissingError(f"{runs_csv} has no finished runs to report on")
     reference = reference_method(study, present)
     metrics = report_metrics(study, present)
+    prdc = present_prdc(present, metrics)
     real, real_protocols = load_real(real_metrics)
-    summary = summarize(runs, metrics, reference)
-    records = read_records(runs, run_root)
+    analysis = analyze(runs, metrics + prdc, reference, curve_trends(runs))
+    records = read_records(runs)
     protocol = protocol_summary(records)
+    n_gen = generated_n(runs, records)
 
     table_dir, figure_dir = out_dir / "tables", out_dir / "figures"
-    atomic_write_csv(summary, table_dir / "summary.csv")
+    atomic_write_csv(analysis.summary, table_dir / "summary.csv")
+    atomic_write_csv(analysis.comparisons, table_dir / "comparisons.csv")
+    atomic_write_csv(analysis.trends, table_dir / "trends.csv")
     table_blocks = []
     costs = [json.loads(Path(path).read_text()) for path in part_costs]
-    for table in make_tables(runs, summary, metrics, real, reference, study, protocol_line(protocol), costs):
+    for table in make_tables(runs, analysis, metrics, prdc, real, reference, study, protocol_line(protocol), costs,
+                             n_gen):
         table_blocks.append(page.table_block(table, tables.write_table(table, table_dir), out_dir))
-    made = figs.all_figures(runs, run_root, metrics, real, figure_dir)
+    made = figs.all_figures(runs, metrics, real, figure_dir)
 
     experiment = study.get("experiment") or (present["experiment"].dropna().iloc[0] if present["experiment"].notna().any() else "study")
     counts = Counter(runs["status"])
@@ -169,8 +218,10 @@ def build_report(runs_csv: Path, run_root: Path, out_dir: Path, study: dict,
                 "diverged": counts.get("diverged", 0), "missing": counts.get("missing", 0),
                 "methods": ", ".join(dict.fromkeys(present["method"])), "reference method": reference,
                 "metrics": ", ".join(metrics), "real-data floor": ", ".join(real) or "not given"}
-    sections = [page.Section("overview", "Overview", page.kv_table(overview)),
-                page.Section("tables", "Tables", "".join(table_blocks))]
+    sections = [page.Section("headline", "What the numbers say", page.paragraph(headline(analysis, metrics, reference, n_gen)))]
+    sections.append(claims_section(runs, table_dir, out_dir))
+    sections += [page.Section("overview", "Overview", page.kv_table(overview)),
+                 page.Section("tables", "Tables", "".join(table_blocks))]
     for kind in figs.KINDS:
         blocks = [page.figure_block(f, out_dir) for f in made if f.kind == kind]
         if blocks:

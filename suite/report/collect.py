@@ -16,7 +16,11 @@ from suite.io import write_text
 
 log = logging.getLogger(__name__)
 
-METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", "domain_is")
+METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", "domain_is",
+               "fid_sampling_se", "kid_sampling_se", "domain_fid_sampling_se",  # sampling SEs of one run's scores
+               "precision", "recall", "density", "coverage",  # k = 5 nearest neighbours on scoring features
+               "modes_covered", "hq_fraction", "w1")  # 2-d toy runs
+PROTOCOL_COLUMNS = ("n_gen", "n_ref", "modes_total")  # how many points each score compared
 ID_COLUMNS = ("experiment", "data", "arch", "method", "seed")
 RUN_COLUMNS = (
     *ID_COLUMNS,
@@ -26,6 +30,7 @@ RUN_COLUMNS = (
     "seconds",
     "seconds_per_step",
     *METRIC_KEYS,
+    *PROTOCOL_COLUMNS,
     "run_dir",
 )
 MISSING = "missing"
@@ -64,6 +69,7 @@ def read_run(run_dir: Path) -> dict:
         raise GanbenchError(f"{path} is not valid JSON ({exc}); delete it and rerun the scoring rule") from exc
     try:
         run, train, metrics = record["run"], record.get("train", {}), record.get("metrics", {})
+        protocol = record.get("protocol", {})
         row = {key: run.get(key) for key in ID_COLUMNS}
         row["seed"] = int(run["seed"])
         row["status"] = record["status"]
@@ -79,6 +85,8 @@ def read_run(run_dir: Path) -> dict:
     row["seconds_per_step"] = _float_or_none(sps)
     for key in METRIC_KEYS:
         row[key] = _float_or_none(metrics.get(key))
+    for key in PROTOCOL_COLUMNS:
+        row[key] = _float_or_none(protocol.get(key))
     row["run_dir"] = str(run_dir)
     return row
 
@@ -110,7 +118,7 @@ def collect_runs(run_dirs: list[Path], out_csv: Path, missing_ok: bool = False) 
     rows = [_missing_row(d) if d in missing else read_run(d) for d in run_dirs]
     frame = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
     frame = frame.astype({"diverged_at_step": "Int64", "steps": "Int64", "seed": "Int64"})
-    for key in ("seconds", "seconds_per_step", *METRIC_KEYS):
+    for key in ("seconds", "seconds_per_step", *METRIC_KEYS, *PROTOCOL_COLUMNS):
         frame[key] = frame[key].astype(float)
     atomic_write_csv(frame, Path(out_csv))
     log.info("collected %d runs (%d missing) into %s", len(frame), len(missing), out_csv)

@@ -41,10 +41,6 @@ def safe(name) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", str(name))
 
 
-def run_dir(run_root: Path, data: str, arch: str, method: str, seed: int) -> Path:
-    return Path(run_root) / str(data) / str(arch) / str(method) / f"seed{int(seed)}"
-
-
 def method_colors(methods) -> dict[str, tuple]:
     cmap = plt.get_cmap("tab10")
     return {m: cmap(i % 10) for i, m in enumerate(dict.fromkeys(methods))}
@@ -74,11 +70,11 @@ def _groups(runs: pd.DataFrame):
         yield data, arch, group
 
 
-def _read_per_run(run_root: Path, group: pd.DataFrame, relpath: str) -> dict[str, list[pd.DataFrame]]:
+def _read_per_run(group: pd.DataFrame, relpath: str) -> dict[str, list[pd.DataFrame]]:
     """method -> [the CSV at <run>/<relpath> for each seed that has it] (seed column added)."""
     found: dict[str, list[pd.DataFrame]] = {}
     for _, r in group.sort_values("seed").iterrows():
-        path = run_dir(run_root, r["data"], r["arch"], r["method"], r["seed"]) / relpath
+        path = Path(r["run_dir"]) / relpath
         if path.is_file():
             frame = pd.read_csv(path)
             if len(frame):
@@ -139,12 +135,12 @@ def metric_by_method(runs: pd.DataFrame, metric: str, real: dict[str, dict], out
     return figures
 
 
-def curves(runs: pd.DataFrame, run_root: Path, metrics: list[str], out_dir: Path) -> list[Figure]:
+def curves(runs: pd.DataFrame, metrics: list[str], out_dir: Path) -> list[Figure]:
     """Per (data, arch, metric in curve.csv): mean over seeds with a min-max band, vs step and vs seconds."""
     figures = []
     colors = method_colors(runs["method"].dropna())
     for data, arch, group in _groups(runs):
-        per_method = _read_per_run(run_root, group, "curve.csv")
+        per_method = _read_per_run(group, "curve.csv")
         for metric in metrics:
             usable = {m: fs for m, fs in per_method.items() if metric in fs[0].columns}
             if not usable:
@@ -164,13 +160,13 @@ def curves(runs: pd.DataFrame, run_root: Path, metrics: list[str], out_dir: Path
     return figures
 
 
-def losses(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
+def losses(runs: pd.DataFrame, out_dir: Path) -> list[Figure]:
     """Per (data, arch): critic loss, generator loss and D(real) - D(fake) gap from train.csv."""
     figures = []
     colors = method_colors(runs["method"].dropna())
     panels = [("loss_d", "critic loss"), ("loss_g", "generator loss"), ("gap", "D(real) - D(fake)")]
     for data, arch, group in _groups(runs):
-        per_method = _read_per_run(run_root, group, "train.csv")
+        per_method = _read_per_run(group, "train.csv")
         if not per_method:
             continue
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.4), layout="constrained")
@@ -205,12 +201,12 @@ def sigma_in_use(layers: pd.DataFrame) -> pd.Series:
     return layers["sigma_exact"].where(estimate.isna(), layers["sigma_exact"] / estimate)
 
 
-def grad_norms(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
+def grad_norms(runs: pd.DataFrame, out_dir: Path) -> list[Figure]:
     """Per (data, arch): gradient norm at each critic layer's output (last step), output -> input, log y."""
     figures = []
     colors = method_colors(runs["method"].dropna())
     for data, arch, group in _groups(runs):
-        per_method = _read_per_run(run_root, group, "diagnostics/layers.csv")
+        per_method = _read_per_run(group, "diagnostics/layers.csv")
         if not per_method:
             continue
         fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
@@ -245,7 +241,7 @@ def _panel_per_method(per_method: dict[str, list[pd.DataFrame]], draw, *, panel_
     return _save(fig, out_dir, stem, kind, title)
 
 
-def weights(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
+def weights(runs: pd.DataFrame, out_dir: Path) -> list[Figure]:
     """Per (data, arch): the critic's weight histogram at the last step of each method's first seed."""
     colors = method_colors(runs["method"].dropna())
 
@@ -260,7 +256,7 @@ def weights(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
 
     figures = []
     for data, arch, group in _groups(runs):
-        per_method = _read_per_run(run_root, group, "diagnostics/weights.csv")
+        per_method = _read_per_run(group, "diagnostics/weights.csv")
         if per_method:
             figures.append(_panel_per_method(
                 per_method, draw, panel_size=(3.3, 3), ylabel="fraction of weights",
@@ -269,7 +265,7 @@ def weights(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
     return figures
 
 
-def sigmas(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
+def sigmas(runs: pd.DataFrame, out_dir: Path) -> list[Figure]:
     """Per (data, arch): spectral norm of every critic layer's weight in use over training, one panel per method."""
     cmap = plt.get_cmap("viridis")
 
@@ -289,7 +285,7 @@ def sigmas(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
 
     figures = []
     for data, arch, group in _groups(runs):
-        per_method = {m: fs for m, fs in _read_per_run(run_root, group, "diagnostics/layers.csv").items()
+        per_method = {m: fs for m, fs in _read_per_run(group, "diagnostics/layers.csv").items()
                       if "sigma_exact" in fs[0].columns and pd.concat(fs)["sigma_exact"].notna().any()}
         if per_method:
             figures.append(_panel_per_method(
@@ -300,13 +296,13 @@ def sigmas(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
     return figures
 
 
-def sample_grids(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figure]:
+def sample_grids(runs: pd.DataFrame, out_dir: Path) -> list[Figure]:
     """Copy each (data, arch, method)'s first seed's samples.png into the report."""
     figures = []
     present = runs[runs["status"] != "missing"].sort_values("seed", kind="stable")
     for (data, arch, method), group in present.groupby(["data", "arch", "method"], sort=False):
-        for seed in group["seed"]:
-            source = run_dir(run_root, data, arch, method, seed) / "samples.png"
+        for seed, folder in zip(group["seed"], group["run_dir"]):
+            source = Path(folder) / "samples.png"
             if source.is_file():
                 target = Path(out_dir) / f"samples_{safe(data)}_{safe(arch)}_{safe(method)}.png"
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -318,7 +314,40 @@ def sample_grids(runs: pd.DataFrame, run_root: Path, out_dir: Path) -> list[Figu
     return figures
 
 
-def all_figures(runs: pd.DataFrame, run_root: Path, metrics: list[str], real: dict[str, dict],
+TOY_SURFACE = "toy_surface.npz"  # written by the scoring of each toy run (real, fake, grid_x, grid_y, critic)
+
+
+def toy_surfaces(runs: pd.DataFrame, out_dir: Path) -> list[Figure]:
+    """Per (toy data, arch): one panel per method (its first seed with a surface file), WGAN-GP Fig. 1a
+    style: the critic's value as filled contours, real points under the generated ones."""
+    figures = []
+    for data, arch, group in _groups(runs):
+        panels = {}
+        for _, r in group.sort_values("seed", kind="stable").iterrows():
+            path = Path(r["run_dir"]) / TOY_SURFACE
+            if r["method"] not in panels and path.is_file():
+                with np.load(path) as surface:
+                    panels[r["method"]] = ({key: surface[key] for key in surface.files}, int(r["seed"]))
+        if not panels:
+            continue
+        fig, axes = plt.subplots(1, len(panels), figsize=(max(3.6 * len(panels), 5.0), 4.0), squeeze=False)
+        for ax, (method, (surface, seed)) in zip(axes[0], panels.items()):
+            contours = ax.contourf(surface["grid_x"], surface["grid_y"], surface["critic"], levels=20, cmap="viridis",
+                                   alpha=0.8)
+            fig.colorbar(contours, ax=ax, fraction=0.046, pad=0.02)
+            ax.scatter(*surface["real"].T, s=2, color="tab:orange", label="real", alpha=0.5, lw=0)
+            ax.scatter(*surface["fake"].T, s=2, color="white", label="generated", alpha=0.7, lw=0)
+            ax.set_title(f"{method} (seed {seed})", fontsize=9)
+            ax.set_aspect("equal")
+        axes[0][0].legend(loc="lower left", fontsize=7, markerscale=4)
+        title = f"Critic value (contours), real and generated points: {data} / {arch}"
+        fig.suptitle(title.replace(": ", ":\n"), fontsize=10)
+        fig.tight_layout()
+        figures.append(_save(fig, out_dir, f"toy_{safe(data)}_{safe(arch)}", "samples", title))
+    return figures
+
+
+def all_figures(runs: pd.DataFrame, metrics: list[str], real: dict[str, dict],
                 out_dir: Path) -> list[Figure]:
     """Every figure kind in KINDS order, each in `out_dir/<kind>/`; absent inputs skip their figure.
 
@@ -329,12 +358,13 @@ def all_figures(runs: pd.DataFrame, run_root: Path, metrics: list[str], real: di
     for path in folder.values():
         path.mkdir(parents=True, exist_ok=True)
     made = [f for m in metrics for f in metric_by_method(runs, m, real, folder["metric_by_method"])]
-    made += curves(runs, run_root, metrics, folder["curve"])
-    made += losses(runs, run_root, folder["losses"])
-    made += grad_norms(runs, run_root, folder["grad_norms"])
-    made += weights(runs, run_root, folder["weights"])
-    made += sigmas(runs, run_root, folder["sigmas"])
-    made += sample_grids(runs, run_root, folder["samples"])
+    made += curves(runs, metrics, folder["curve"])
+    made += losses(runs, folder["losses"])
+    made += grad_norms(runs, folder["grad_norms"])
+    made += weights(runs, folder["weights"])
+    made += sigmas(runs, folder["sigmas"])
+    made += sample_grids(runs, folder["samples"])
+    made += toy_surfaces(runs, folder["samples"])
     for kind in KINDS:
         if not any(f.kind == kind for f in made):
             log.info("no %s figure: its inputs are absent", kind)

@@ -21,6 +21,7 @@ table.report-table thead th { border-bottom: 2px solid #444; }
 table.report-table td { white-space: nowrap; } table.report-table td.wide { white-space: normal; min-width: 9em; }
 tr.group-start td { border-top: 2px solid #999; }
 tr.real td { color: #555; font-style: italic; background: #f6f6f6; }
+p.headline { font-size: 1.05em; line-height: 1.5; max-width: 900px; background: #f4f7fb; padding: .8em 1em; border-left: 4px solid #4a78b0; }
 .note { font-size: .85em; color: #555; margin-top: -.5em; }
 .downloads { font-size: .85em; }
 figure { display: inline-block; margin: .5em 1em 1em 0; vertical-align: top; }
@@ -68,6 +69,10 @@ def item_list(items: list[str], empty: str = "none") -> str:
     if not items:
         return f"<p>{html.escape(empty)}</p>\n"
     return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>\n"
+
+
+def paragraph(sentences: list[str]) -> str:
+    return f'<p class="headline">{html.escape(" ".join(sentences))}</p>\n' if sentences else "<p>no finished runs</p>\n"
 
 
 def preformatted(text: str) -> str:

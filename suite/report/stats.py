@@ -1,32 +1,51 @@
-"""Seed statistics per (data, arch, method): location, spread, bootstrap CI, rank, tests.
+"""Seed statistics per (data, arch, method) and the pairwise comparisons a metric's table makes.
 
 Diverged and missing runs are counted, never averaged: only runs with status "ok" and a
-finite value enter a metric's numbers.
+finite value enter a metric's numbers. The primitives live in suite.statistics.
+
+A metric's table compares, in each (data, arch) group, every method with the reference
+method and the best method with the runner-up (one test per pair); Holm's adjustment spans
+all comparisons of that metric. A method is marked "best" only when it beats the runner-up
+at Holm-adjusted p < 0.05; otherwise the two are marked "tied" and the comparison says how many
+seeds per method a t-test at Holm's first-step level (0.05 / the number of tests of the metric) would
+need to separate them with power 0.8 if the observed effect were the true one.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
+from suite import statistics as st
 from suite.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 GROUP = ["data", "arch", "method"]
 # Direction of each rankable metric: True when lower is better.
-LOWER_IS_BETTER = {"fid": True, "kid_mean": True, "domain_fid": True, "is_mean": False, "domain_is": False}
+LOWER_IS_BETTER = {"fid": True, "kid_mean": True, "domain_fid": True, "is_mean": False, "domain_is": False,
+                   "modes_covered": False, "hq_fraction": False, "w1": True,
+                   "precision": False, "recall": False, "density": False, "coverage": False}
+# Per-run sampling standard error of a metric (several subsets of one run's images against the
+# same reference), where the runs table has it.
+SAMPLING_SE = {"fid": "fid_sampling_se", "kid_mean": "kid_sampling_se", "domain_fid": "domain_fid_sampling_se"}
+# Curve metrics tried in turn for the "still improving" flag.
+CURVE_METRICS = ("fid", "domain_fid", "kid_mean")
+BEST, TIED = "best", "tied"
 SUMMARY_COLUMNS = [
     "data", "arch", "method", "metric", "n_seeds", "n_diverged", "n_missing", "n",
-    "mean", "std", "median", "ci_low", "ci_high", "rank",
-    "p_welch", "p_mwu", "p_welch_holm", "p_mwu_holm",
+    "mean", "std", "median", "ci_low", "ci_high", "ci_method", "rank", "mark",
+    "sampling_sd", "dominant", "n_improving", "n_trend_unknown",
 ]
-BOOT_SEED = 20240607
-CONFIDENCE = 0.95
+COMPARISON_COLUMNS = [
+    "data", "arch", "metric", "method", "versus", "vs_reference", "top_pair", "n_a", "n_b",
+    "diff", "diff_low", "diff_high", "hedges_g", "p_welch", "p_holm", "p_rank", "rank_note", "seeds_to_separate",
+]
+TREND_COLUMNS = ["data", "arch", "method", "seed", "curve_metric", "improving", "improvement", "noise", "reason"]
 
 
 def lower_is_better(metric: str) -> bool:
@@ -36,82 +55,33 @@ def lower_is_better(metric: str) -> bool:
         raise ConfigError(f"report metric {metric!r} has no ranking direction; allowed: {sorted(LOWER_IS_BETTER)}") from None
 
 
-def finite(values) -> np.ndarray:
-    arr = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
-    return arr[np.isfinite(arr)]
+@dataclass(frozen=True)
+class Analysis:
+    summary: pd.DataFrame  # SUMMARY_COLUMNS: one row per (data, arch, method, metric)
+    comparisons: pd.DataFrame  # COMPARISON_COLUMNS: one row per pair a metric's table compares
+    trends: pd.DataFrame  # TREND_COLUMNS: one row per run with a curve
 
 
-def bootstrap_ci(values, confidence: float = CONFIDENCE, n_resamples: int = 4999, seed: int = BOOT_SEED) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean; degenerate [x, x] with < 2 values or constant values."""
-    x = finite(values)
-    if x.size == 0:
-        return (np.nan, np.nan)
-    if x.size < 2 or np.ptp(x) == 0:
-        return (float(x[0]), float(x[0]))
-    res = sps.bootstrap((x,), np.mean, confidence_level=confidence, n_resamples=n_resamples,
-                        method="percentile", rng=np.random.default_rng(seed))
-    return (float(res.confidence_interval.low), float(res.confidence_interval.high))
+def _ok_values(ok: pd.DataFrame, data, arch, method, column: str) -> np.ndarray:
+    sel = ok[(ok["data"] == data) & (ok["arch"] == arch) & (ok["method"] == method)]
+    return st.finite(sel[column]) if column in sel else np.empty(0)
 
 
-def welch_p(a, b) -> float:
-    """Two-sided Welch t-test p-value; NaN when a group has < 2 values or both are constant."""
-    a, b = finite(a), finite(b)
-    if a.size < 2 or b.size < 2 or (np.ptp(a) == 0 and np.ptp(b) == 0):
-        return np.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return float(sps.ttest_ind(a, b, equal_var=False).pvalue)
+def variance_split(values: np.ndarray, sampling_se: np.ndarray) -> tuple[float, str]:
+    """Sampling SD of a cell (root mean square of its runs' sampling SEs) and which source dominates.
+
+    The spread over seeds holds both: var_seeds = var_training + var_sampling, so the training
+    part is estimated as max(0, var_seeds - mean(se^2)) and compared with mean(se^2)."""
+    if sampling_se.size == 0:
+        return np.nan, ""
+    sampling_var = float(np.mean(sampling_se ** 2))
+    if values.size < 2:
+        return float(np.sqrt(sampling_var)), ""
+    training_var = max(0.0, float(values.var(ddof=1)) - sampling_var)
+    return float(np.sqrt(sampling_var)), "training seeds" if training_var > sampling_var else "sampling"
 
 
-def mannwhitney_p(a, b) -> float:
-    """Two-sided Mann-Whitney U p-value; NaN when a group is empty."""
-    a, b = finite(a), finite(b)
-    if a.size == 0 or b.size == 0:
-        return np.nan
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return float(sps.mannwhitneyu(a, b, alternative="two-sided").pvalue)
-
-
-def holm(pvalues) -> np.ndarray:
-    """Holm step-down adjusted p-values; NaN entries stay NaN and do not count as tests.
-
-    Sort the m finite p-values ascending: adj_(i) = max_{j<=i} min(1, (m - j + 1) p_(j)).
-    """
-    p = np.asarray(pvalues, dtype=float)
-    out = np.full(p.shape, np.nan)
-    idx = np.flatnonzero(np.isfinite(p))
-    m = idx.size
-    if m == 0:
-        return out
-    order = idx[np.argsort(p[idx], kind="stable")]
-    running = 0.0
-    for k, i in enumerate(order):
-        running = max(running, min(1.0, (m - k) * p[i]))
-        out[i] = running
-    return out
-
-
-def _group_stats(values: np.ndarray, seed: int) -> dict:
-    n = values.size
-    lo, hi = bootstrap_ci(values, seed=seed)
-    return {
-        "n": n,
-        "mean": float(values.mean()) if n else np.nan,
-        "std": float(values.std(ddof=1)) if n >= 2 else np.nan,
-        "median": float(np.median(values)) if n else np.nan,
-        "ci_low": lo,
-        "ci_high": hi,
-    }
-
-
-def summarize(runs: pd.DataFrame, metrics: list[str], reference_method: str, seed: int = BOOT_SEED) -> pd.DataFrame:
-    """Long table: one row per (data, arch, method, metric) with the columns SUMMARY_COLUMNS."""
-    for metric in metrics:
-        lower_is_better(metric)
-    methods = list(dict.fromkeys(runs["method"].dropna()))
-    if reference_method not in methods:
-        raise ConfigError(f"report.reference_method {reference_method!r} is not a method of the study; allowed: {methods}")
+def _cell_rows(runs: pd.DataFrame, metrics: list[str], trend_counts: dict) -> list[dict]:
     ok = runs[runs["status"] == "ok"]
     rows = []
     for (data, arch, method), group in runs.groupby(GROUP, sort=False, dropna=False):
@@ -120,28 +90,118 @@ def summarize(runs: pd.DataFrame, metrics: list[str], reference_method: str, see
             "n_diverged": int((group["status"] == "diverged").sum()),
             "n_missing": int((group["status"] == "missing").sum()),
         }
-        ref = ok[(ok["data"] == data) & (ok["arch"] == arch) & (ok["method"] == reference_method)]
-        mine = group[group["status"] == "ok"]
+        n_improving, n_unknown = trend_counts.get((data, arch, method), (0, 0))
         for metric in metrics:
-            values = finite(mine[metric])
-            row = {"data": data, "arch": arch, "method": method, "metric": metric, **counts}
-            row.update(_group_stats(values, seed))
-            if method == reference_method:
-                row["p_welch"] = row["p_mwu"] = np.nan
-            else:
-                row["p_welch"] = welch_p(values, ref[metric])
-                row["p_mwu"] = mannwhitney_p(values, ref[metric])
-            rows.append(row)
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return pd.DataFrame(columns=SUMMARY_COLUMNS)
-    table["rank"] = np.nan
+            values = _ok_values(ok, data, arch, method, metric)
+            interval = st.mean_interval(values)
+            se = _ok_values(ok, data, arch, method, SAMPLING_SE[metric]) if metric in SAMPLING_SE else np.empty(0)
+            sampling_sd, dominant = variance_split(values, se)
+            rows.append({"data": data, "arch": arch, "method": method, "metric": metric, **counts,
+                         "n": interval.n, "mean": interval.mean,
+                         "std": float(values.std(ddof=1)) if values.size >= 2 else np.nan,
+                         "median": float(np.median(values)) if values.size else np.nan,
+                         "ci_low": np.nan if interval.low is None else interval.low,
+                         "ci_high": np.nan if interval.high is None else interval.high,
+                         "ci_method": interval.method, "mark": "", "sampling_sd": sampling_sd, "dominant": dominant,
+                         "n_improving": n_improving, "n_trend_unknown": n_unknown})
+    return rows
+
+
+def _pair_row(data, arch, metric, a: str, b: str, va, vb, vs_reference: bool, top_pair: bool) -> dict:
+    c = st.compare(va, vb)
+    return {"data": data, "arch": arch, "metric": metric, "method": a, "versus": b, "vs_reference": vs_reference,
+            "top_pair": top_pair, "n_a": c.n_a, "n_b": c.n_b, "diff": c.difference.diff,
+            "diff_low": np.nan if c.difference.low is None else c.difference.low,
+            "diff_high": np.nan if c.difference.high is None else c.difference.high,
+            "hedges_g": c.hedges_g, "p_welch": c.p_welch, "p_rank": np.nan if c.rank.p is None else c.rank.p,
+            "rank_note": c.rank.reason or ""}
+
+
+def _top_two(cells: pd.DataFrame, metric: str) -> list[str]:
+    ranked = cells[np.isfinite(cells["mean"].astype(float))].sort_values(
+        "mean", ascending=lower_is_better(metric), kind="stable")
+    return ranked["method"].tolist()[:2]
+
+
+def _comparisons(runs: pd.DataFrame, summary: pd.DataFrame, metrics: list[str], reference: str) -> pd.DataFrame:
+    ok = runs[runs["status"] == "ok"]
+    rows = []
     for metric in metrics:
-        sel = table["metric"] == metric
-        ranks = table[sel].groupby(["data", "arch"], sort=False)["mean"].rank(
+        first = len(rows)
+        cells = summary[summary["metric"] == metric]
+        for (data, arch), group in cells.groupby(["data", "arch"], sort=False):
+            top = _top_two(group, metric)
+            top_pair = tuple(top) if len(top) == 2 else None
+            values = {m: _ok_values(ok, data, arch, m, metric) for m in group["method"]}
+            for method in group["method"]:
+                if method == reference or reference not in values:
+                    continue
+                is_top = top_pair is not None and {method, reference} == set(top_pair)
+                a, b = top_pair if is_top else (method, reference)
+                rows.append(_pair_row(data, arch, metric, a, b, values[a], values[b], True, is_top))
+            if top_pair is not None and reference not in top_pair:
+                a, b = top_pair
+                rows.append(_pair_row(data, arch, metric, a, b, values[a], values[b], False, True))
+        p_holm = st.holm([r["p_welch"] for r in rows[first:]])
+        family = int(np.isfinite(p_holm).sum())
+        for r, p in zip(rows[first:], p_holm):
+            r["p_holm"] = p
+            # Holm's first step tests at alpha / m: the level a new study's smallest p must reach.
+            r["seeds_to_separate"] = st.seeds_to_separate(r["hedges_g"], alpha=st.ALPHA / max(family, 1))
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def _mark_best(summary: pd.DataFrame, comparisons: pd.DataFrame) -> None:
+    for _, pair in comparisons[comparisons["top_pair"]].iterrows():
+        sel = (summary["data"] == pair["data"]) & (summary["arch"] == pair["arch"]) & (summary["metric"] == pair["metric"])
+        if pair["p_holm"] < st.ALPHA:
+            summary.loc[sel & (summary["method"] == pair["method"]), "mark"] = BEST
+        else:
+            summary.loc[sel & summary["method"].isin([pair["method"], pair["versus"]]), "mark"] = TIED
+
+
+def curve_trends(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per finished run with a curve.csv: whether its curve metric was still improving at the end."""
+    rows = []
+    for _, r in runs[runs["status"] == "ok"].iterrows():
+        path = Path(r["run_dir"]) / "curve.csv"
+        if not path.is_file():
+            continue
+        curve = pd.read_csv(path)
+        metric = next((m for m in CURVE_METRICS if m in curve.columns), None)
+        if metric is None or "step" not in curve.columns:
+            continue
+        trend = st.still_improving(curve["step"], curve[metric], lower_is_better(metric))
+        rows.append({"data": r["data"], "arch": r["arch"], "method": r["method"], "seed": r["seed"],
+                     "curve_metric": metric, "improving": trend.improving, "improvement": trend.improvement,
+                     "noise": trend.noise, "reason": trend.reason or ""})
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def _trend_counts(trends: pd.DataFrame) -> dict:
+    counts = {}
+    for key, group in trends.groupby(GROUP, sort=False):
+        counts[key] = (int((group["improving"] == True).sum()), int(group["improving"].isna().sum()))  # noqa: E712
+    return counts
+
+
+def analyze(runs: pd.DataFrame, metrics: list[str], reference_method: str, trends: pd.DataFrame | None = None) -> Analysis:
+    """Cell statistics, comparisons with their Holm p, earned best/tied marks and run trends."""
+    for metric in metrics:
+        lower_is_better(metric)
+    methods = list(dict.fromkeys(runs["method"].dropna()))
+    if reference_method not in methods:
+        raise ConfigError(f"report.reference_method {reference_method!r} is not a method of the study; allowed: {methods}")
+    trends = pd.DataFrame(columns=TREND_COLUMNS) if trends is None else trends
+    summary = pd.DataFrame(_cell_rows(runs, metrics, _trend_counts(trends)), columns=SUMMARY_COLUMNS)
+    if summary.empty:
+        return Analysis(summary, pd.DataFrame(columns=COMPARISON_COLUMNS), trends)
+    for metric in metrics:
+        sel = summary["metric"] == metric
+        summary.loc[sel, "rank"] = summary[sel].groupby(["data", "arch"], sort=False)["mean"].rank(
             method="min", ascending=lower_is_better(metric))
-        table.loc[sel, "rank"] = ranks
-        table.loc[sel, "p_welch_holm"] = holm(table.loc[sel, "p_welch"])
-        table.loc[sel, "p_mwu_holm"] = holm(table.loc[sel, "p_mwu"])
-    log.info("summarized %d groups x %d metrics (reference %s)", len(table) // max(len(metrics), 1), len(metrics), reference_method)
-    return table[SUMMARY_COLUMNS].reset_index(drop=True)
+    comparisons = _comparisons(runs, summary, metrics, reference_method)
+    _mark_best(summary, comparisons)
+    log.info("analyzed %d cells x %d metrics, %d comparisons (reference %s)",
+             len(summary) // max(len(metrics), 1), len(metrics), len(comparisons), reference_method)
+    return Analysis(summary.reset_index(drop=True), comparisons, trends)

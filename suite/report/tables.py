@@ -11,12 +11,16 @@ import numpy as np
 import pandas as pd
 
 from suite.report.collect import atomic_write_csv, atomic_write_text
-from suite.report.stats import lower_is_better
+from suite.report.stats import BEST, GROUP, TIED
+from suite.statistics import ALPHA
 
 REAL = "real data"
+FID_FULL_N = 10_000  # the minimum n the FID authors recommend (Heusel et al. 2017, README of their TTUR code)
 METRIC_LABELS = {
     "fid": "FID", "kid_mean": "KID", "kid_std": "KID std", "is_mean": "IS", "is_std": "IS std",
-    "domain_fid": "domain FID", "domain_is": "domain IS",
+    "domain_fid": "domain FID", "domain_is": "domain IS", "modes_covered": "modes covered",
+    "hq_fraction": "high-quality fraction", "w1": "W1", "precision": "precision", "recall": "recall",
+    "density": "density", "coverage": "coverage",
 }
 
 
@@ -26,6 +30,36 @@ class PM:
 
     mean: float
     std: float
+
+
+@dataclass(frozen=True)
+class CI:
+    """A mean with its interval and n (`40.66 [39.82, 41.50] n=3`); low/high NaN with no interval."""
+
+    mean: float
+    low: float
+    high: float
+    n: int | None  # None: no n shown (a difference of means)
+    method: str  # "t", "BCa", "1 seed", "no seeds"
+    std: float = np.nan  # sets the decimals
+    mark: str = ""  # BEST or TIED
+
+    def places(self) -> int | None:
+        spread = self.std if not _isnan(self.std) and self.std > 0 else (
+            (self.high - self.low) / 2 if not (_isnan(self.low) or _isnan(self.high)) else np.nan)
+        return places_for(PM(self.mean, spread))
+
+    def parts(self) -> tuple[str, str]:
+        """(the number with its interval, what follows it: n, '1 seed', the mark)."""
+        if _isnan(self.mean):
+            return "n/a", ""
+        places = self.places()
+        text = fmt(self.mean, places)
+        if not (_isnan(self.low) or _isnan(self.high)):
+            text += f" [{fmt(self.low, places)}, {fmt(self.high, places)}]"
+        tail = [] if self.n is None else [self.method if self.n < 2 else f"n={self.n}"]
+        tail += [self.mark] if self.mark == TIED else []
+        return text, " ".join(tail)
 
 
 @dataclass
@@ -93,6 +127,8 @@ def _pm_parts(cell: PM) -> tuple[str, str | None]:
 
 
 def _plain(cell) -> str:
+    if isinstance(cell, CI):
+        return " ".join(t for t in cell.parts() if t)
     if isinstance(cell, PM):
         mean, std = _pm_parts(cell)
         return mean if std is None else f"{mean} ± {std}"
@@ -107,77 +143,155 @@ def _group_keys(summary: pd.DataFrame) -> list[tuple[str, str]]:
     return list(dict.fromkeys(zip(summary["data"], summary["arch"])))
 
 
-def _best_rows(values: dict[int, float], metric: str) -> set[int]:
-    finite = {r: v for r, v in values.items() if not _isnan(v)}
-    if not finite:
-        return set()
-    best = min(finite.values()) if lower_is_better(metric) else max(finite.values())
-    return {r for r, v in finite.items() if v == best}
+def _cell(r) -> CI:
+    return CI(r["mean"], r["ci_low"], r["ci_high"], int(r["n"]), r["ci_method"], r["std"], r["mark"])
 
 
-def results_table(summary: pd.DataFrame, metrics: list[str], real: dict[str, dict]) -> Table:
-    """Overview: per (data, arch, method) `mean +- std` of every metric; best per group in bold."""
+def improving_text(r) -> str:
+    """'still improving (k of n)' for a cell with flagged runs; what is unknown otherwise."""
+    if r["n_improving"]:
+        return f"still improving ({int(r['n_improving'])} of {int(r['n'])})"
+    if r["n_trend_unknown"]:
+        return f"curve too short ({int(r['n_trend_unknown'])} runs)"
+    return ""
+
+
+def results_table(summary: pd.DataFrame, metrics: list[str], real: dict[str, dict], name: str = "results",
+                  title: str = "Results: mean [95% interval] over seeds, n beside it") -> Table:
+    """Overview: per (data, arch, method) each metric's mean with its interval; earned best in bold, ties marked."""
+    curve = summary.get("n_improving", pd.Series(0)).fillna(0).gt(0).any() or summary.get(
+        "n_trend_unknown", pd.Series(0)).fillna(0).gt(0).any()
     columns = ["data", "arch", "method", "seeds", "diverged", "missing"] + [metric_label(m) for m in metrics]
+    columns += ["curve"] if curve else []
     rows, bold, starts, numeric = [], set(), set(), []
     for data, arch in _group_keys(summary):
         starts.add(len(rows))
         group = summary[(summary["data"] == data) & (summary["arch"] == arch)]
-        means = {m: {} for m in metrics}
         for method in dict.fromkeys(group["method"]):
             sub = group[group["method"] == method].set_index("metric")
             first = sub.iloc[0]
             counts = {key: int(first[key]) for key in ("n_seeds", "n_diverged", "n_missing")}
             row = [data, arch, method, *counts.values()]
             record = {"data": data, "arch": arch, "method": method, **counts}
-            for m in metrics:
-                mean, std = sub.loc[m, "mean"], sub.loc[m, "std"]
-                row.append(PM(mean, std))
-                means[m][len(rows)] = mean
-                record.update({f"{m}_mean": mean, f"{m}_std": std, f"{m}_rank": sub.loc[m, "rank"]})
+            for j, m in enumerate(metrics):
+                r = sub.loc[m]
+                row.append(_cell(r))
+                if r["mark"] == BEST:
+                    bold.add((len(rows), 6 + j))
+                record.update({f"{m}_mean": r["mean"], f"{m}_ci_low": r["ci_low"], f"{m}_ci_high": r["ci_high"],
+                               f"{m}_n": r["n"], f"{m}_std": r["std"], f"{m}_rank": r["rank"], f"{m}_mark": r["mark"]})
+            if curve:
+                row.append(improving_text(first))
+                record["curve"] = row[-1]
             rows.append(row)
             numeric.append(record)
-        for j, m in enumerate(metrics):
-            bold |= {(r, 6 + j) for r in _best_rows(means[m], m)}
         if data in real:
-            rows.append([data, arch, REAL, "", "", ""] + [PM(real[data].get(m, np.nan), np.nan) for m in metrics])
+            rows.append([data, arch, REAL, "", "", ""] + [PM(real[data].get(m, np.nan), np.nan) for m in metrics]
+                        + ([""] if curve else []))
             numeric.append({"data": data, "arch": arch, "method": REAL,
                             **{f"{m}_mean": real[data].get(m, np.nan) for m in metrics}})
-    return Table("results", "Results: mean ± std over seeds (best per data/arch in bold)", columns, rows,
-                 pd.DataFrame(numeric), bold, starts,
-                 note="seeds: runs with results; diverged runs are counted and excluded from the numbers; "
-                      "missing: runs without metrics.json (listed on the report page).")
+    return Table(name, title, columns, rows, pd.DataFrame(numeric), bold, starts,
+                 note=f"Interval: {INTERVAL_NOTE} {MARK_NOTE} seeds: runs with results; diverged runs are counted "
+                      "and excluded from the numbers; missing: runs without metrics.json (listed on the report page)."
+                      + (f" curve: {CURVE_NOTE}" if curve else ""))
 
 
-def metric_table(summary: pd.DataFrame, metric: str, real: dict[str, dict], reference: str) -> Table:
-    """One metric in detail: location, spread, bootstrap CI, rank and tests against the reference."""
+INTERVAL_NOTE = ("Student-t 95% interval of the mean below 10 seeds (at 3 seeds its half-width is 2.48 SD), BCa "
+                 "bootstrap from 10 up; one seed has none.")
+MARK_NOTE = ("best (bold): beats the runner-up at Holm-adjusted Welch p < 0.05; tied: the top two are not "
+             "separated at that level.")
+CURVE_NOTE = ("a run is still improving when its curve metric gained more over the last fifth of its iterations "
+              "than 2 SDs of its successive differences over the second half of training; the ranking is then "
+              "bound by the training budget.")
+
+
+def _n_gen_note(n_gen: float | None) -> str:
+    if n_gen is None or _isnan(n_gen) or n_gen >= FID_FULL_N:
+        return ""
+    return (f" Scored on {int(n_gen):,} generated images (< {FID_FULL_N:,}): FID is biased upward at small n, so "
+            "these FIDs are comparable only with FIDs at the same n.")
+
+
+def metric_table(summary: pd.DataFrame, metric: str, real: dict[str, dict], reference: str,
+                 n_gen: float | None = None) -> Table:
+    """One metric per cell: mean [interval] with n, SD over seeds beside the sampling SD, median, rank, mark,
+    whether its runs were still improving; KID beside FID where both were scored."""
     label = metric_label(metric)
-    columns = ["data", "arch", "method", "n", "diverged", label, "median", "95% CI", "rank",
-               f"Welch p (Holm) vs {reference}", f"MWU p (Holm) vs {reference}"]
     sub = summary[summary["metric"] == metric]
+    kid = summary[summary["metric"] == "kid_mean"].set_index(GROUP) if metric == "fid" else pd.DataFrame()
+    split = sub["sampling_sd"].notna().any()
+    columns = ["data", "arch", "method", "diverged", f"{label} [95% interval]", "seed SD"]
+    columns += ["sampling SD", "dominates"] if split else []
+    columns += ["median", "rank", "mark", "curve"] + (["KID [95% interval]"] if len(kid) else [])
     rows, starts, bold, numeric = [], set(), set(), [sub]
     for data, arch in _group_keys(sub):
         starts.add(len(rows))
-        means = {}
         for _, r in sub[(sub["data"] == data) & (sub["arch"] == arch)].iterrows():
-            cell = PM(r["mean"], r["std"])
-            places = places_for(cell)
-            ci = "n/a" if _isnan(r["ci_low"]) else f"[{fmt(r['ci_low'], places)}, {fmt(r['ci_high'], places)}]"
-            means[len(rows)] = r["mean"]
-            rows.append([data, arch, r["method"], int(r["n"]), int(r["n_diverged"]), cell,
-                         fmt(r["median"], places), ci, "n/a" if _isnan(r["rank"]) else str(int(r["rank"])),
-                         "reference" if r["method"] == reference else f"{fmt_p(r['p_welch'])} ({fmt_p(r['p_welch_holm'])})",
-                         "reference" if r["method"] == reference else f"{fmt_p(r['p_mwu'])} ({fmt_p(r['p_mwu_holm'])})"])
-        bold |= {(r, 5) for r in _best_rows(means, metric)}
+            cell = _cell(r)
+            places = cell.places()
+            if r["mark"] == BEST:
+                bold.add((len(rows), 4))
+            row = [data, arch, r["method"], int(r["n_diverged"]), cell, fmt(r["std"], places)]
+            row += [fmt(r["sampling_sd"], places), r["dominant"] or "n/a"] if split else []
+            row += [fmt(r["median"], places), "n/a" if _isnan(r["rank"]) else str(int(r["rank"])), r["mark"],
+                    improving_text(r)]
+            if len(kid):
+                key = (data, arch, r["method"])
+                row.append(_cell(kid.loc[key]) if key in kid.index else "n/a")
+            rows.append(row)
         if data in real:
             value = real[data].get(metric, np.nan)
-            rows.append([data, arch, REAL, "", "", PM(value, np.nan), "", "", "", "", ""])
+            rows.append([data, arch, REAL, "", PM(value, np.nan)] + [""] * (len(columns) - 5))
             numeric.append(pd.DataFrame([{"data": data, "arch": arch, "method": REAL, "metric": metric,
                                           "mean": value}]))
     numeric = pd.concat([n for n in numeric if len(n)], ignore_index=True) if any(len(n) for n in numeric) else sub
-    return Table(f"metric_{metric}", f"{label}: seed statistics and tests against {reference}", columns, rows,
-                 numeric, bold, starts,
-                 note="CI: 95% percentile bootstrap of the mean. p-values two-sided; Holm-corrected over all "
-                      "comparisons of this metric in parentheses.")
+    note = f"Interval: {INTERVAL_NOTE} {MARK_NOTE} Tests: table comparisons_{metric}."
+    if split:
+        note += (" seed SD: spread over training seeds (it holds sampling noise too); sampling SD: root mean square "
+                 "of the runs' sampling standard errors; dominates: the larger of sampling variance and the "
+                 "training-seed variance left after subtracting it.")
+    note += f" curve: {CURVE_NOTE}"
+    if metric in ("fid", "kid_mean"):
+        note += _n_gen_note(n_gen)
+    return Table(f"metric_{metric}", f"{label}: mean over seeds with its interval, against {reference} in "
+                 f"comparisons_{metric}", columns, rows, numeric, bold, starts, note=note)
+
+
+def comparison_text(c) -> str:
+    """The verdict of one comparison in words."""
+    if c["top_pair"]:
+        if c["p_holm"] < ALPHA:
+            return f"{c['method']} best"
+        seeds = c["seeds_to_separate"]
+        need = "no difference in means" if _isnan(seeds) else f"~{int(seeds)} seeds per method would separate them"
+        return f"tied ({need})"
+    return "differs" if c["p_holm"] < ALPHA else "not separated"
+
+
+def comparisons_table(comparisons: pd.DataFrame, metric: str, reference: str) -> Table:
+    """Every pair a metric's table compares: difference with its interval, Hedges' g, Welch p, Holm p, rank test."""
+    label = metric_label(metric)
+    sub = comparisons[comparisons["metric"] == metric]
+    columns = ["data", "arch", "a", "b", "compared as", "n a / b", f"{label} a - b [95% interval]", "Hedges' g",
+               "Welch p", "Holm p", "Mann-Whitney p", "verdict"]
+    rows, starts = [], set()
+    for data, arch in _group_keys(sub):
+        starts.add(len(rows))
+        for _, c in sub[(sub["data"] == data) & (sub["arch"] == arch)].iterrows():
+            kinds = [k for k, on in ((f"vs {reference}", c["vs_reference"]), ("best vs runner-up", c["top_pair"])) if on]
+            diff = CI(c["diff"], c["diff_low"], c["diff_high"], None, "", np.nan, "")
+            rank = c["rank_note"] if c["rank_note"] else fmt_p(c["p_rank"])
+            rows.append([data, arch, c["method"], c["versus"], ", ".join(kinds), f"{int(c['n_a'])} / {int(c['n_b'])}",
+                         diff, fmt(c["hedges_g"], 2), fmt_p(c["p_welch"]), fmt_p(c["p_holm"]), rank,
+                         comparison_text(c)])
+    return Table(f"comparisons_{metric}", f"{label}: pairwise comparisons (Welch t, Holm-adjusted over this table)",
+                 columns, rows, sub, group_starts=starts, wide={11},
+                 note="a - b: difference of means with its Welch-Satterthwaite 95% interval; Hedges' g: the "
+                      "difference in pooled SDs, small-sample corrected; Holm p: Welch p adjusted over every row of "
+                      "this table; Mann-Whitney only where its exact two-sided p can fall below 0.05 (4 seeds per "
+                      "method at least). Seeds to separate (tied): per method, for a two-sided t-test at Holm's "
+                      "first-step level (0.05 / rows of this table) with power 0.8, if the observed g were the "
+                      "true effect.")
 
 
 def cost_table(runs: pd.DataFrame, reference: str) -> Table:
@@ -231,16 +345,17 @@ def part_cost_table(costs: list[dict]) -> Table:
 
 def comparison_view(comparison: pd.DataFrame) -> Table:
     """Ours beside the published value, each with its protocol; the citation per row."""
-    columns = ["paper row", "ours (data / arch / method)", "metric", "ours", "published",
+    columns = ["paper row", "ours (data / arch / method)", "metric", "ours", "published", "comparable",
                "our protocol", "published protocol", "citation"]
     rows = []
     for _, r in comparison.iterrows():
         ours = "/".join(str(x) for x in (r["data"], r["arch"], r["method"]) if not _isnan(x) and x != "")
         rows.append([r["paper_row"], ours, metric_label(r["metric"]),
                      PM(r["ours_mean"], r["ours_std"]), PM(r["published"], r["published_std"]),
+                     "yes" if r["comparable"] else f"not comparable: {r['differences']}",
                      r["ours_protocol"], r["protocol"], r["citation"]])
     return Table("paper_comparison", "Our numbers beside the published ones", columns, rows, comparison,
-                 wide={5, 6, 7}, note="Protocols differ where stated: compare with care.")
+                 wide={5, 6, 7, 8}, note="Only rows marked comparable share the paper's protocol.")
 
 
 # ---------------------------------------------------------------- renderers

@@ -7,7 +7,8 @@ import torch
 from suite.data import load_dataset
 from suite.errors import ConfigError, DataMissingError
 from suite.metrics.domain import DomainScorer, fit_classifier, train_domain_classifier
-from suite.metrics.reference import compute_reference, load_reference, reference_from_features
+from suite.metrics.reference import load_reference, reference_from_features
+from suite.metrics.reference_build import compute_reference
 
 
 @pytest.fixture(scope="session")

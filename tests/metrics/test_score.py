@@ -1,13 +1,16 @@
-"""score_generator end to end: a 64-image smoke set through the domain classifier and Inception."""
+"""score_generator end to end (a 64-image smoke set through the domain classifier and Inception), and
+the sampling standard errors' math against torch-fidelity and a Monte Carlo of independent draws."""
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
+from suite.metrics import frechet
 from suite.metrics.domain import train_domain_classifier
 from suite.metrics.inception import convert_offline_weights
-from suite.metrics.reference import compute_reference
+from suite.metrics.reference_build import compute_reference
 from suite.metrics.score import METRIC_KEYS, NO_LOGITS, PROTOCOL_KEYS, generator_batches, real_batches, score_generator
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")  # torch.jit.load deprecation
@@ -50,6 +53,13 @@ def test_smoke_set_end_to_end(assets):
     assert (protocol["n_gen"], protocol["n_ref"], protocol["ref_split"], protocol["is_splits"]) == (64, 32, "train", 10)
     assert protocol["torch_version"] == torch.__version__ and protocol["seconds"] > 0
     assert 0 <= protocol["fid_pytorch_fid_absdiff"] < 1e-3 * metrics["fid"]
+    for key in ("fid_sampling_se", "kid_sampling_se", "domain_fid_sampling_se"):
+        assert 0 < metrics[key] < metrics[key.replace("_sampling_se", "").replace("kid", "kid_mean")], key
+    assert 0 <= metrics["precision"] < 0.2 and 0 <= metrics["coverage"] < 0.2  # noise is off the garment manifold
+    assert 0 <= metrics["recall"] <= 1 and metrics["density"] >= 0
+    assert (protocol["se_subsets"], protocol["se_fid_subset_size"], protocol["se_kid_subset_size"]) == (5, 12, 12)
+    assert (protocol["kid_n_gen"], protocol["kid_n_ref"], protocol["domain_n_ref"]) == (64, 32, 500)
+    assert (protocol["prdc_extractor"], protocol["prdc_k"], protocol["prdc_n"]) == ("inception-v3-compat", 5, 32)
 
 
 def test_real_data_floor_with_domain_metrics_only(assets):
@@ -60,8 +70,13 @@ def test_real_data_floor_with_domain_metrics_only(assets):
                            domain_ref=assets["domain_ref"], domain_classifier=assets["domain_classifier"])
     assert real["metrics"]["domain_fid"] < 0.2 * fake["metrics"]["domain_fid"]
     assert real["metrics"]["fid"] is None and "no Inception reference" in real["unavailable"]["fid"]
-    assert set(real["unavailable"]) == {"fid", "kid_mean", "kid_std", "is_mean", "is_std"}
+    assert set(real["unavailable"]) == {"fid", "kid_mean", "kid_std", "is_mean", "is_std", "fid_sampling_se",
+                                        "kid_sampling_se"}
     assert real["protocol"]["extractor"] == "domain" and real["protocol"]["n_ref"] == 500
+    assert real["protocol"]["prdc_extractor"] == "domain" and real["protocol"]["prdc_n"] == 200
+    for key in ("precision", "recall", "density", "coverage"):
+        assert real["metrics"][key] > fake["metrics"][key] + 0.2, key
+    assert real["metrics"]["coverage"] > 0.8
     assert real["protocol"]["fid_pytorch_fid_absdiff"] is None
 
 
@@ -69,3 +84,45 @@ def test_nothing_requested_gives_nulls_with_reasons():
     out = score_generator([torch.zeros(4, 1, 32, 32, dtype=torch.uint8)], 4)
     assert all(v is None for v in out["metrics"].values())
     assert set(out["unavailable"]) == set(METRIC_KEYS)
+
+
+def _block_fids_by_torch_fidelity(features, subsets, ref):
+    size = len(features) // subsets
+    return [frechet.fid_from_stats(*(lambda g: (g.mu, g.sigma))(frechet.statistics(features[i * size:(i + 1) * size])),
+                                   ref.mu, ref.sigma) for i in range(subsets)]
+
+
+@pytest.mark.parametrize("dim, size", [(6, 50), (30, 200), (60, 20)])  # the last: fewer rows than dimensions
+def test_subset_fids_equal_torch_fidelitys_fid_of_each_block(dim, size):
+    rng = np.random.default_rng(dim)
+    ref = frechet.statistics(rng.normal(size=(500, dim)) @ rng.normal(size=(dim, dim)) * 0.3)
+    features = rng.normal(0.2, 1.0, size=(3 * size + 2, dim))  # 2 rows left over: not used
+    np.testing.assert_allclose(frechet.fid_of_subsets(features, 3, ref),
+                               _block_fids_by_torch_fidelity(features, 3, ref), rtol=1e-6)
+
+
+def test_unbiased_mmd_equals_torch_fidelitys_kid_with_one_subset_of_all_rows():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(300, 10)), rng.normal(0.3, 1.0, size=(300, 10))
+    assert frechet.mmd2_unbiased(x, y) == pytest.approx(frechet.kid(x, y, subsets=1, subset_size=300)[0], rel=1e-10)
+    assert frechet.mmd2_unbiased(x, x[::-1]) == pytest.approx(frechet.kid(x, x, subsets=1, subset_size=300)[0],
+                                                             abs=1e-12)
+
+
+def test_sampling_se_matches_the_spread_of_independent_draws():
+    """Each replicate scores n fresh generated rows against one fixed reference; the SE from 5 disjoint
+    subsets of one replicate, averaged over replicates, matches the SD of the full-n values across them."""
+    rng = np.random.default_rng(1)
+    dim, n, n_kid = 8, 1000, 500
+    ref = frechet.Gaussian(np.zeros(dim), np.eye(dim), 10 ** 6)
+    ref_rows = rng.normal(size=(200, dim))
+    fids, fid_ses, kids, kid_ses = [], [], [], []
+    for _ in range(200):
+        rows = rng.normal(0.15, 1.1, size=(n, dim))
+        fids.append(frechet.fid_of_subsets(rows, 1, ref)[0])
+        fid_ses.append(frechet.sampling_se(frechet.fid_of_subsets(rows, 5, ref), n // 5, n))
+        kids.append(frechet.mmd2_unbiased(rows[:n_kid], ref_rows))
+        kid_ses.append(frechet.sampling_se(frechet.kid_of_subsets(rows[:n_kid], 5, ref_rows), n_kid // 5, n_kid))
+    # the SD of 200 draws is itself uncertain by about 5%
+    assert np.mean(fid_ses) == pytest.approx(np.std(fids, ddof=1), rel=0.15)
+    assert np.mean(kid_ses) == pytest.approx(np.std(kids, ddof=1), rel=0.15)

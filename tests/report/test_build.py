@@ -14,7 +14,7 @@ import pytest
 
 from suite.errors import ConfigError, DataMissingError
 from suite.report import build_report, collect_runs
-from suite.report.build import reference_method, report_metrics
+from suite.report.build import generated_n, present_prdc, reference_method, report_metrics
 from suite.report.figures import KINDS
 from tests.report.test_synthetic import DATA, DIVERGED, EXPERIMENT, METHODS, REAL, make_tree
 
@@ -26,7 +26,8 @@ STUDY = {
                "paper_comparison": [{"paper": "sngan-table2", "row": "WGAN-GP", "data": DATA, "arch": "dcgan",
                                      "method": "wgan-gp"}]},
 }
-TABLES = ("results", "metric_fid", "metric_domain_is", "paper_comparison", "cost")
+TABLES = ("results", "metric_fid", "comparisons_fid", "metric_domain_is", "comparisons_domain_is", "paper_comparison",
+          "cost")
 
 
 class Links(HTMLParser):
@@ -53,7 +54,7 @@ def report(tmp_path_factory):
     (tree["run_root"] / DATA / arch / method / f"seed{seed}" / "metrics.json").unlink()
     runs_csv = root / "results" / EXPERIMENT / "runs.csv"
     runs = collect_runs(tree["runs"], runs_csv, missing_ok=True)
-    index = build_report(runs_csv, tree["run_root"], tree["report_dir"], STUDY, tree["real"])
+    index = build_report(runs_csv, tree["report_dir"], STUDY, tree["real"])
     return {**tree, "index": index, "table": runs, "html": index.read_text(encoding="utf-8")}
 
 
@@ -66,6 +67,44 @@ def test_index_holds_every_table_and_table_files(report):
         for ext in ("csv", "md", "tex", "html"):
             assert (tables / f"{name}.{ext}").stat().st_size > 0
     assert report["html"].count('class="real"') >= 2 * 3  # a real-data row per (data, arch) in each metric table
+
+
+def test_page_opens_with_the_headline(report):
+    text = report["html"]
+    body = text[text.index("<body>"):]
+    assert body.index('<section id="headline">') < body.index('<section id="overview">') < body.index('id="tables"')
+    paragraph = re.search(r'<p class="headline">(.*?)</p>', text).group(1)
+    # resnet: sngan wins at 3 seeds each; dcgan: its missing seed leaves 2 vs 3, not separable at Holm p < 0.05
+    assert "On fashion32 / resnet, sngan beats wgan-gp by " in paragraph and "Holm p = " in paragraph
+    assert "On fashion32 / dcgan, sngan and wgan-gp are not separable on FID at 2 and 3 seeds" in paragraph
+    assert "FID rests on 1,000 generated images, under 10,000" in paragraph
+    tables = report["report_dir"] / "tables"
+    comparisons = pd.read_csv(tables / "comparisons.csv")
+    assert set(comparisons["metric"]) == {"fid", "domain_is"} and comparisons["p_holm"].notna().all()
+    assert len(pd.read_csv(tables / "trends.csv")) == 16  # ok runs with a curve (1 diverged, 1 missing)
+
+
+def test_claims_table_comes_right_under_the_headline(report):
+    text = report["html"]
+    body = text[text.index("<body>"):]
+    assert body.index('<section id="headline">') < body.index('<section id="claims">') < body.index('<section id="overview">')
+    tables = report["report_dir"] / "tables"
+    claims = pd.read_csv(tables / "claims.csv")
+    assert len(claims) >= 10 and all((tables / f"claims.{suffix}").is_file() for suffix in ("md", "tex", "html"))
+    assert set(claims["verdict"]) <= {"reproduced", "contradicted", "inconclusive", "not run"}
+    # The synthetic study runs no toy grid and no CIFAR-10: those claims say which config runs them.
+    table2 = claims[claims["id"].str.contains("table2")].iloc[0]
+    assert table2["verdict"] == "not run" and "cifar10-paper.yaml" in table2["reason"]
+    section = body[body.index('<section id="claims">'):body.index('<section id="overview">')]
+    assert f"{len(claims)} registered claims" in section and section.count("<tr") == len(claims) + 1
+
+
+def test_prdc_table_and_the_generated_n(report):
+    runs = report["table"].drop(columns=["n_gen", "precision"], errors="ignore")
+    assert present_prdc(runs.assign(precision=0.5, recall=float("nan")), ["fid"]) == ["precision"]
+    assert generated_n(runs.assign(n_gen=2000.0), []) == 2000.0
+    records = [{"metrics": {"fid": 3.0}, "protocol": {"n_gen": 1000}}, {"metrics": {"fid": None}, "protocol": {"n_gen": 50}}]
+    assert generated_n(runs, records) == 1000.0 and generated_n(runs, records[1:]) is None
 
 
 def test_every_link_is_relative_and_resolves(report):
@@ -136,9 +175,9 @@ def test_defaults_and_config_errors(report):
     assert reference_method({"report": {"reference_method": "sngan"}}, runs) == "sngan"
     assert report_metrics({}, runs) == ["fid", "kid_mean", "domain_fid", "domain_is"]  # IS is null everywhere
     with pytest.raises(ConfigError, match="allowed"):
-        report_metrics({"report": {"metrics": ["fid", "precision"]}}, runs)
+        report_metrics({"report": {"metrics": ["fid", "lpips"]}}, runs)
     with pytest.raises(DataMissingError, match="real-data metrics"):
-        build_report(report["report_dir"].parent / "runs.csv", report["run_root"], report["report_dir"] / "x",
+        build_report(report["report_dir"].parent / "runs.csv", report["report_dir"] / "x",
                      STUDY, {DATA: Path("/nonexistent/real_metrics.json")})
 
 
@@ -150,7 +189,7 @@ def test_optional_inputs_absent_skip_their_figures(tmp_path):
         shutil.rmtree(run / "diagnostics", ignore_errors=True)
     runs_csv = tmp_path / "runs.csv"
     collect_runs(tree["runs"], runs_csv)
-    index = build_report(runs_csv, tree["run_root"], tmp_path / "report", {"report": {"metrics": ["fid"]}})
+    index = build_report(runs_csv, tmp_path / "report", {"report": {"metrics": ["fid"]}})
     figures = tmp_path / "report" / "figures"
     made = sorted(p.relative_to(figures).as_posix() for p in figures.rglob("*.*"))
     assert made == sorted(f"metric_by_method/metric_fid_fashion32_{a}.{e}" for a in ("dcgan", "resnet") for e in ("png", "pdf"))

@@ -14,6 +14,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from suite.errors import DataMissingError, GanbenchError  # noqa: E402
+from suite.methods import resolve_method  # noqa: E402
+from suite.runspec import RunSpec  # noqa: E402
 from suite.report.collect import METRIC_KEYS, RUN_COLUMNS, collect_runs  # noqa: E402
 
 EXPERIMENT = "synth"
@@ -87,6 +89,10 @@ def write_run(root: Path, arch: str, method: str, seed: int) -> Path:
                      "seconds": 3.5 + seed, "fid_pytorch_fid_absdiff": 1e-9},
     }
     (run / "metrics.json").write_text(json.dumps(record))
+    spec = RunSpec(experiment=EXPERIMENT, data=DATA, arch_name=arch, arch={"family": arch}, method_name=method,
+                   method=resolve_method(method).to_dict(), seed=seed, latent_dim=128,
+                   train={"iterations": 100, "batch_size": 64}, evaluate={"n_gen": 1000, "n_ref": 1000})
+    assert spec.write(root / "results") == run / "run.yaml"
     _write_csvs(run, arch, method, seed)
     image = np.random.default_rng(seed).uniform(size=(32, 32))
     plt.imsave(run / "samples.png", image, cmap="gray")

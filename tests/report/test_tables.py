@@ -11,9 +11,10 @@ import pytest
 
 from suite.report import published
 from suite.report.collect import collect_runs
-from suite.report.stats import summarize
-from suite.report.tables import (PM, Table, _plain, comparison_view, cost_table, latex_escape, metric_table,
-                                 part_cost_table, results_table, to_html, to_latex, to_markdown, write_table)
+from suite.report.stats import analyze
+from suite.report.tables import (CI, PM, Table, _plain, comparison_view, comparisons_table, cost_table, latex_escape,
+                                 metric_table, part_cost_table, results_table, to_html, to_latex, to_markdown,
+                                 write_table)
 from tests.report.test_synthetic import DATA, REAL, make_tree
 
 METRICS = ["fid", "domain_is"]
@@ -26,8 +27,13 @@ def runs(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def summary(runs):
-    return summarize(runs, METRICS, "wgan-gp")
+def analysis(runs):
+    return analyze(runs, METRICS, "wgan-gp")
+
+
+@pytest.fixture(scope="module")
+def summary(analysis):
+    return analysis.summary
 
 
 def _cells(table: Table, method: str, arch: str) -> list:
@@ -36,39 +42,46 @@ def _cells(table: Table, method: str, arch: str) -> list:
     return rows[0]
 
 
-def test_results_table_mean_std_and_bold_best(summary):
+def test_results_table_intervals_with_n_and_earned_best(summary):
     table = results_table(summary, METRICS, {DATA: REAL})
     fid_col = table.columns.index("FID")
     cell = _cells(table, "sngan", "dcgan")[fid_col]
     expected = summary[(summary["arch"] == "dcgan") & (summary["method"] == "sngan") & (summary["metric"] == "fid")].iloc[0]
-    assert cell == PM(expected["mean"], expected["std"])
-    # lowest FID bold in each arch group; highest domain IS bold
+    assert cell == CI(expected["mean"], expected["ci_low"], expected["ci_high"], 3, "t", expected["std"], "best")
+    # FID: sngan beats the runner-up on both archs (bold); domain IS: nobody earns it, the top two are tied
     for arch in ("dcgan", "resnet"):
-        sub = summary[(summary["arch"] == arch) & (summary["metric"] == "fid")]
-        best = sub.loc[sub["mean"].idxmin(), "method"]
-        row = next(i for i, r in enumerate(table.rows) if r[1] == arch and r[2] == best)
-        assert (row, fid_col) in table.bold
-        assert sum(1 for (r, c) in table.bold if c == fid_col and table.rows[r][1] == arch) == 1
-        sub = summary[(summary["arch"] == arch) & (summary["metric"] == "domain_is")]
-        best = sub.loc[sub["mean"].idxmax(), "method"]
-        row = next(i for i, r in enumerate(table.rows) if r[1] == arch and r[2] == best)
-        assert (row, fid_col + 1) in table.bold
+        row = next(i for i, r in enumerate(table.rows) if r[1] == arch and r[2] == "sngan")
+        assert {(r, c) for (r, c) in table.bold if table.rows[r][1] == arch} == {(row, fid_col)}
+        tied = [r[2] for r in table.rows if r[1] == arch and isinstance(r[fid_col + 1], CI) and r[fid_col + 1].mark == "tied"]
+        assert len(tied) == 2
     real_rows = [r for r in table.rows if r[2] == "real data"]
     assert len(real_rows) == 2 and real_rows[0][fid_col] == PM(REAL["fid"], np.nan)
     md = to_markdown(table)
-    assert f"**{expected['mean']:.2f} ± {expected['std']:.2f}**" in md
+    assert f"**{expected['mean']:.2f} [{expected['ci_low']:.2f}, {expected['ci_high']:.2f}] n=3**" in md
     assert "| fashion32 | dcgan | real data |  |  |  | 1.25 |" in md
+    assert " n=3 tied |" in md and "Student-t 95% interval" in md
 
 
-def test_every_metric_table_has_a_real_data_row_and_tests(summary):
+def test_metric_tables_have_real_rows_and_comparisons_their_tests(analysis):
+    summary, comparisons = analysis.summary, analysis.comparisons
     for metric in METRICS:
-        table = metric_table(summary, metric, {DATA: REAL}, "wgan-gp")
+        table = metric_table(summary, metric, {DATA: REAL}, "wgan-gp", n_gen=1000)
         assert sum(r[2] == "real data" for r in table.rows) == 2
-        assert _cells(table, "wgan-gp", "dcgan")[-1] == "reference"
-        p = summary[(summary["arch"] == "dcgan") & (summary["method"] == "wgan-wc") & (summary["metric"] == metric)].iloc[0]
-        welch = _cells(table, "wgan-wc", "dcgan")[-2]
-        assert welch.startswith(f"{p['p_welch']:.3f}" if p["p_welch"] >= 0.001 else "<0.001")
         assert "real data" in table.numeric["method"].tolist()
+        assert ("Scored on 1,000 generated images" in table.note) == (metric == "fid")
+    table = comparisons_table(comparisons, "fid", "wgan-gp")
+    c = comparisons[(comparisons["arch"] == "dcgan") & (comparisons["method"] == "wgan-wc") & (comparisons["metric"] == "fid")].iloc[0]
+    row = next(r for r in table.rows if r[1] == "dcgan" and r[2] == "wgan-wc")
+    assert row[3:6] == ["wgan-gp", "vs wgan-gp", "3 / 3"]
+    assert _plain(row[6]) == f"{c['diff']:.2f} [{c['diff_low']:.2f}, {c['diff_high']:.2f}]"
+    assert row[8] == f"{c['p_welch']:.3f}" and row[9] == f"{c['p_holm']:.3f}"
+    assert row[10] == "too few seeds for a rank test" and row[11] == "differs"
+    top = next(r for r in table.rows if r[1] == "dcgan" and r[2] == "sngan")
+    assert top[4] == "vs wgan-gp, best vs runner-up" and top[11] == "sngan best"
+    tied = comparisons_table(comparisons, "domain_is", "wgan-gp")
+    verdicts = [r[11] for r in tied.rows if r[4].endswith("best vs runner-up")]
+    assert len(verdicts) == 2 and all(v.startswith("tied (~") and "seeds per method would separate them" in v
+                                      for v in verdicts)
 
 
 def test_cost_table_seconds_per_step(runs):
@@ -152,7 +165,8 @@ def test_part_cost_table_one_block_per_arch():
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex binary not installed")
 def test_latex_tables_compile_with_pdflatex(summary, runs, tmp_path):
-    tables = [results_table(summary, METRICS, {DATA: REAL}), metric_table(summary, "fid", {DATA: REAL}, "wgan-gp"),
+    tables = [results_table(summary, METRICS, {DATA: REAL}), metric_table(summary, "fid", {DATA: REAL}, "wgan-gp", 1000),
+              comparisons_table(analyze(runs, METRICS, "wgan-gp").comparisons, "fid", "wgan-gp"),
               cost_table(runs, "wgan-gp"), part_cost_table(PART_COSTS)]
     entries = [{"paper": "sngan-table2", "row": "SN-GAN, hinge loss", "data": DATA, "arch": "dcgan", "method": "sngan"}]
     tables.append(comparison_view(published.comparison_table(entries, summary, {DATA: REAL}, "n_gen 1000 & 50%")))
@@ -171,11 +185,31 @@ def test_latex_tables_compile_with_pdflatex(summary, runs, tmp_path):
     assert "Undefined control sequence" not in proc.stdout
 
 
-def test_median_and_ci_show_the_places_of_the_spread():
+def test_median_and_interval_show_the_places_of_the_spread():
     row = {"data": DATA, "arch": "dcgan", "method": "wgan-gp", "metric": "domain_is", "n_seeds": 2, "n_diverged": 0,
            "n_missing": 0, "n": 2, "mean": 1.00006, "std": 1.41e-5, "median": 1.00006, "ci_low": 1.00005,
-           "ci_high": 1.00007, "rank": 1.0, "p_welch": np.nan, "p_mwu": np.nan, "p_welch_holm": np.nan,
-           "p_mwu_holm": np.nan}
+           "ci_high": 1.00007, "ci_method": "t", "rank": 1.0, "mark": "", "sampling_sd": np.nan, "dominant": "",
+           "n_improving": 1, "n_trend_unknown": 0}
     cells = metric_table(pd.DataFrame([row]), "domain_is", {}, "wgan-gp").rows[0]
-    assert _plain(cells[5]) == "1.000060 ± 0.000014"
-    assert cells[6:8] == ["1.000060", "[1.000050, 1.000070]"]
+    assert _plain(cells[4]) == "1.000060 [1.000050, 1.000070] n=2"
+    assert cells[5:7] == ["0.000014", "1.000060"] and cells[-1] == "still improving (1 of 2)"
+    one = CI(40.123, np.nan, np.nan, 1, "1 seed")
+    assert _plain(one) == "40.12 1 seed" and "$" not in to_latex(Table("t", "t", ["x"], [[one]], pd.DataFrame()))
+
+
+def test_variance_split_columns_where_sampling_se_exists(runs):
+    summary = analyze(runs.assign(fid_sampling_se=0.1), ["fid"], "wgan-gp").summary
+    table = metric_table(summary, "fid", {}, "wgan-gp")
+    assert table.columns[5:8] == ["seed SD", "sampling SD", "dominates"]
+    row = _cells(table, "sngan", "dcgan")
+    assert row[6] == "0.10" and row[7] == "training seeds" and "sampling SD" in table.note
+    assert "sampling SD" not in metric_table(analyze(runs, ["fid"], "wgan-gp").summary, "fid", {}, "wgan-gp").columns
+
+
+def test_kid_beside_fid(runs, analysis):
+    assert "KID [95% interval]" not in metric_table(analysis.summary, "fid", {}, "wgan-gp").columns  # not scored
+    summary = analyze(runs, ["fid", "kid_mean"], "wgan-gp").summary
+    table = metric_table(summary, "fid", {}, "wgan-gp")
+    kid = summary[(summary["arch"] == "dcgan") & (summary["method"] == "sngan") & (summary["metric"] == "kid_mean")].iloc[0]
+    assert table.columns[-1] == "KID [95% interval]"
+    assert _cells(table, "sngan", "dcgan")[-1].mean == kid["mean"]

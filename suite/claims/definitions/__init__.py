@@ -1,0 +1,1 @@
+"""Claim definitions, one module per paper; suite.claims.registry gathers them."""

@@ -1,0 +1,44 @@
+"""SAGAN (Zhang et al., ICML 2019): section 4 and Fig. 3 (SN in G, TTUR, 1:1 updates, wall clock)."""
+
+from suite.claims.claim import Claim
+from suite.claims.definitions.common import DCGAN, FASHION, scales
+from suite.claims.measures import at_common
+from suite.claims.runs import group
+
+PAPER = "SAGAN (Zhang et al. 2019)"
+NO_ATTENTION = {"loss": "hinge", "constraint": "none", "d_norm": "sn", "g_attention": None, "d_attention": None}
+
+SN_D = group("SN on D, 1:1, lr 1e-4", FASHION, DCGAN, **NO_ATTENTION, g_norm="bn", n_dis=1, lr_d=1e-4, lr_g=1e-4)
+SN_GD = group("SN on G and D, 1:1, lr 1e-4", FASHION, DCGAN, **NO_ATTENTION, g_norm="sn+bn", n_dis=1,
+              lr_d=1e-4, lr_g=1e-4)
+SN_GD_TTUR = group("SN on G and D + TTUR (4e-4 / 1e-4), 1:1", FASHION, DCGAN, **NO_ATTENTION, g_norm="sn+bn",
+                   n_dis=1, lr_d=4e-4, lr_g=1e-4)
+SN_GD_5 = group("SN on G and D, 5:1, lr 1e-4", FASHION, DCGAN, **NO_ATTENTION, g_norm="sn+bn", n_dis=5,
+                lr_d=1e-4, lr_g=1e-4)
+OURS = "domain FID on Fashion-MNIST at cpu scale instead of FID on ImageNet 128x128"
+NEEDS = ("methods sagan-fig3-snd, sagan-fig3-sngd, sagan-fig3-ttur (1:1) and sagan-fig3-sngd-5to1 on dcgan, "
+         "equal generator iterations, curves every eval")
+
+CLAIMS = [
+    Claim(
+        id="sagan-fig3-sn-in-g",
+        source=f"{PAPER}, section 4.1 and Fig. 3",
+        statement="With 1:1 balanced updates, spectral normalization in both G and D trains better than SN in D "
+                  "only, at equal generator iterations.",
+        groups=(SN_GD, SN_D), measure=at_common("domain_fid", "step"), no_effect=0.0, direction=-1,
+        improving_metric="domain_fid", ours=OURS, grids=scales(needs=NEEDS), figure="curve"),
+    Claim(
+        id="sagan-fig3-ttur",
+        source=f"{PAPER}, section 4.2 and Fig. 3",
+        statement="Adding TTUR (D learning rate 4e-4, G 1e-4) to SN in G and D improves further at 1:1 updates "
+                  "and equal generator iterations.",
+        groups=(SN_GD_TTUR, SN_GD), measure=at_common("domain_fid", "step"), no_effect=0.0, direction=-1,
+        improving_metric="domain_fid", ours=OURS, grids=scales(needs=NEEDS), figure="curve"),
+    Claim(
+        id="sagan-ttur-wallclock",
+        source=f"{PAPER}, section 4.2",
+        statement="TTUR with one D step per G step produces better results than 5 D steps per G step given the "
+                  "same wall-clock time.",
+        groups=(SN_GD_TTUR, SN_GD_5), measure=at_common("domain_fid", "seconds"), no_effect=0.0, direction=-1,
+        improving_metric="domain_fid", ours=OURS, grids=scales(needs=NEEDS), figure="curve"),
+]

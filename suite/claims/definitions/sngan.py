@@ -1,0 +1,101 @@
+"""SN-GAN (Miyato et al., ICLR 2018): power iteration, Appendix A, section 2, Fig. 3, Fig. 10, Table 2."""
+
+import numpy as np
+
+from suite.claims.claim import Claim
+from suite.claims.definitions.common import CIFAR, DCGAN, FASHION, MLP12, TOY, scales
+from suite.claims.measures import (computed, effective_rank_fraction, final_metric, input_gradient_over_bound,
+                                   log_seconds_per_step, per_run, power_iteration_errors, sigma_tracking_error)
+from suite.claims.runs import group
+
+PAPER = "SN-GAN (Miyato et al. 2018)"
+FIG9_BAND = 0.05  # SN-GAN Appendix C.1, Fig. 9: the normalized sigma floats between 1 and 1.05
+
+# A fixed matrix in the shape of the default dcgan critic's third conv layer (64 x 32*4*4), entries
+# N(0, 1/512): the spectrum of a layer at initialization, seeded so every study computes the same numbers.
+MATRIX_SEED = 20_180_216
+STARTS = 10
+POWER_STEPS = 5
+
+
+def power_iteration_sample() -> np.ndarray:
+    """Relative error after POWER_STEPS rounds from each of STARTS seeded random starts."""
+    matrix = np.random.default_rng(MATRIX_SEED).standard_normal((64, 512)) / np.sqrt(512)
+    return np.array([power_iteration_errors(matrix, np.random.default_rng(seed).standard_normal(64),
+                                            POWER_STEPS)[-1] for seed in range(STARTS)])
+
+
+SN_DCGAN = group("SN critic", FASHION, DCGAN, d_norm="sn", constraint="none")
+SN_DCGAN_5 = group("SN-GAN, n_dis 5", FASHION, DCGAN, d_norm="sn", g_norm="bn", constraint="none", n_dis=5)
+GP_DCGAN = group("WGAN-GP", FASHION, DCGAN, constraint="gp", d_norm="none", n_dis=5)
+CLIP_DCGAN = group("weight clipping", FASHION, DCGAN, constraint="clip")
+
+
+def _table2(name: str, other) -> Claim:
+    return Claim(
+        id=f"sngan-table2-below-{name}",
+        source=f"{PAPER}, Table 2 (CIFAR-10, standard CNN)",
+        statement=f"On CIFAR-10 with the standard CNN, SN-GAN reaches a lower FID than {other.label} "
+                  f"(Table 2: 29.3 vs {'40.2' if name == 'wgan-gp' else '42.6'}).",
+        groups=(group("SN-GAN", CIFAR, DCGAN, d_norm="sn", constraint="none"), other),
+        measure=per_run("FID (Inception, metrics.json)", final_metric("fid")),
+        no_effect=0.0, direction=-1, grids=scales(small=None, overnight=None, paper=5), figure="metric_by_method")
+
+
+CLAIMS = [
+    Claim(
+        id="power-iteration-converges",
+        source=f"{PAPER}, section 2.1 and Appendix A (power iteration)",
+        statement="Power iteration from a random start reaches the largest singular value (the SVD's) within "
+                  f"a few ({POWER_STEPS}) iterations on a fixed matrix.",
+        groups=(),
+        measure=computed(f"relative error of sigma after {POWER_STEPS} power iterations, "
+                         f"{STARTS} random starts", power_iteration_sample),
+        no_effect=FIG9_BAND, direction=-1,
+        ours="the 64 x 512 Gaussian matrix; the 5% tolerance is the band of the paper's Fig. 9",
+        grids=(), figure=""),
+    Claim(
+        id="sngan-appendix-a-tracks-sigma",
+        source=f"{PAPER}, Appendix A and Fig. 9",
+        statement="A persistent u with one power iteration per update tracks sigma over training: the "
+                  "normalized weights' sigma stays within 1-1.05.",
+        groups=(SN_DCGAN,),
+        measure=per_run("largest |sigma_SVD / sigma_estimate - 1| over SN layers and diagnostics records",
+                        sigma_tracking_error),
+        no_effect=FIG9_BAND, direction=-1, grids=scales(), figure="sigmas"),
+    Claim(
+        id="sngan-gradient-bound",
+        source=f"{PAPER}, section 2",
+        statement="A spectrally normalized critic's input-gradient norm ||grad_x D|| is bounded by the product "
+                  "of its layers' spectral norms (exactly for dense layers).",
+        groups=(group("SN critic", TOY, MLP12, d_norm="sn"),),
+        measure=per_run("log10(max ||grad_x D|| on real and fake probes / product of layer sigmas)",
+                        input_gradient_over_bound),
+        no_effect=0.0, direction=-1,
+        grids=scales(needs="sngan (and dcgan-bn, wgan-wc for contrast) on toy-swissroll x mlp12, with the "
+                           "input-gradient measurement"),
+        figure="grad_norms"),
+    Claim(
+        id="sngan-cheaper-than-gp",
+        source=f"{PAPER}, Appendix C.2, Fig. 10",
+        statement="Spectral normalization costs less per generator update than the gradient penalty, at the "
+                  "same architecture and n_dis = 5 (Fig. 10, CIFAR-10: about 31 s vs 40 s per 100 updates).",
+        groups=(SN_DCGAN_5, GP_DCGAN),
+        measure=per_run("log10 seconds per generator iteration (train.json); the difference is a log10 ratio",
+                        log_seconds_per_step),
+        no_effect=0.0, direction=-1, figure="cost table",
+        grids=scales(needs="method sngan-ndis5: {preset: sngan, n_dis: 5} beside wgan-gp on dcgan")),
+    Claim(
+        id="sngan-spectra-clipping-rank-deficient",
+        source=f"{PAPER}, section 4.1.1, Fig. 3",
+        statement="Weight-clipped critics end up with rank-deficient weights (few large singular values) while "
+                  "spectral normalization keeps the singular values spread.",
+        groups=(CLIP_DCGAN, SN_DCGAN),
+        measure=per_run("effective rank / number of singular values, mean over critic layers (last record)",
+                        effective_rank_fraction),
+        no_effect=0.0, direction=-1, ours="effective rank (Roy & Vetterli 2007) as the measure of spread",
+        grids=scales(needs="the full singular-value spectrum per layer in the diagnostics"),
+        figure="sigmas"),
+    _table2("wgan-gp", group("WGAN-GP", CIFAR, DCGAN, constraint="gp", d_norm="none")),
+    _table2("clipping", group("weight clipping", CIFAR, DCGAN, constraint="clip")),
+]

@@ -1,0 +1,195 @@
+"""The claims' statistics: small pure functions from run outputs to numbers.
+
+A per-run statistic maps one run folder to one number (the seed is the unit of replication);
+a `Measure` turns the runs of a claim's groups into one array of numbers per group.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from suite.claims.runs import MeasurementMissing, RunOutputs
+
+INPUT_GRADS = "diagnostics/input_grads.csv"
+SPECTRA = "diagnostics/spectra.csv"
+CRITIC_FIT = "critic_fit.json"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """`values(groups)` -> one array per group; `name` is what the claims table prints."""
+
+    name: str
+    values: Callable[[Sequence[Sequence[RunOutputs]]], list[np.ndarray]]
+
+
+def per_run(name: str, statistic: Callable[[RunOutputs], float]) -> Measure:
+    """A Measure that applies `statistic` to each run of each group."""
+    return Measure(name, lambda groups: [np.array([statistic(run) for run in runs], dtype=float)
+                                         for runs in groups])
+
+
+def computed(name: str, sample: Callable[[], np.ndarray]) -> Measure:
+    """A Measure that needs no runs: a computation repeated over seeds (one group)."""
+    return Measure(name, lambda groups: [np.asarray(sample(), dtype=float)])
+
+
+def _by_step(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    if frame.empty:
+        raise MeasurementMissing("the diagnostics hold no records")
+    return [rows.sort_values("layer_index") for _, rows in frame.groupby("step", sort=True)]
+
+
+def gradient_growth(run: RunOutputs) -> float:
+    """log10 of the critic-loss gradient norm at the input-side layer over that at the output-side layer,
+
+    averaged over the recorded steps (diagnostics/layers.csv, grad_output_norm). Above 0 the gradient
+    grows on its way back to the input (explodes), below 0 it shrinks (vanishes).
+    """
+    ratios = [math.log10(rows["grad_output_norm"].iloc[0] / rows["grad_output_norm"].iloc[-1])
+              for rows in _by_step(run.layers)]
+    return float(np.mean(ratios))
+
+
+def gradient_spread(run: RunOutputs) -> float:
+    """log10(largest / smallest per-layer gradient norm), averaged over the recorded steps:
+    the number of orders of magnitude the gradient scale spans across the critic's layers."""
+    spreads = [math.log10(rows["grad_output_norm"].max() / rows["grad_output_norm"].min())
+               for rows in _by_step(run.layers)]
+    return float(np.mean(spreads))
+
+
+def edge_fraction(run: RunOutputs) -> float:
+    """Fraction of all critic weights in the two outermost bins of the last recorded histogram.
+
+    The histogram (diagnostics/weights.csv) spans +-(largest |w| at the first record); for a clipped
+    critic that is +-c, so the outer bins hold the weights sitting at the clipping bounds.
+    """
+    weights = run.weights
+    if weights.empty:
+        raise MeasurementMissing("diagnostics/weights.csv holds no records")
+    last = weights[weights["step"] == weights["step"].max()].sort_values("bin_left")
+    counts = last["count"].to_numpy(dtype=float)
+    return float((counts[0] + counts[-1]) / counts.sum())
+
+
+def sigma_tracking_error(run: RunOutputs) -> float:
+    """Largest |sigma_exact / sigma_estimate - 1| over the spectrally normalized layers and recorded steps:
+    how far the persistent-u power-iteration estimate strays from the SVD's sigma (the normalized
+    weight's sigma minus 1)."""
+    layers = run.layers
+    normed = layers[layers["sigma_estimate"].notna()]
+    if normed.empty:
+        raise MeasurementMissing("no spectrally normalized layer in diagnostics/layers.csv")
+    return float((normed["sigma_exact"] / normed["sigma_estimate"] - 1.0).abs().max())
+
+
+def log_seconds_per_step(run: RunOutputs) -> float:
+    """log10 of the training seconds per generator iteration (train.json); differences are log ratios."""
+    return math.log10(float(run.train["seconds_per_step"]))
+
+
+def final_metric(key: str) -> Callable[[RunOutputs], float]:
+    """The run's scored metric `key` from metrics.json (NaN when it was not computed)."""
+
+    def statistic(run: RunOutputs) -> float:
+        value = run.metrics["metrics"].get(key)
+        return math.nan if value is None else float(value)
+
+    return statistic
+
+
+def curve_value(run: RunOutputs, metric: str, axis: str, at: float) -> float:
+    """curve.csv's `metric`, linearly interpolated at `axis` (step or seconds) = `at`;
+    NaN outside the evaluated range (no extrapolation)."""
+    curve = run.curve
+    if metric not in curve:
+        raise MeasurementMissing(f"curve.csv of {run.path} has no {metric} column")
+    x, y = curve[axis].to_numpy(dtype=float), curve[metric].to_numpy(dtype=float)
+    if len(x) == 0 or at < x[0] or at > x[-1]:
+        return math.nan
+    return float(np.interp(at, x, y))
+
+
+def at_common(metric: str, axis: str) -> Measure:
+    """Each run's curve `metric` at the largest `axis` value (generator iteration or training second)
+    that every run of the claim reached: the comparison at equal iterations or equal wall-clock."""
+    unit = {"step": "generator iterations", "seconds": "training seconds"}[axis]
+
+    def values(groups):
+        runs = [run for runs in groups for run in runs]
+        common = min(float(run.curve[axis].iloc[-1]) for run in runs)
+        return [np.array([curve_value(run, metric, axis, common) for run in runs_], dtype=float)
+                for runs_ in groups]
+
+    return Measure(f"{metric} at equal {unit}", values)
+
+
+def still_improving(run: RunOutputs, metric: str, tolerance: float = 0.05) -> bool:
+    """True when the last evaluation of `metric` (lower is better) improved on the one before by more
+    than `tolerance` (relative; 5% is our threshold, not a paper's)."""
+    try:
+        values = run.curve[metric].dropna().to_numpy(dtype=float)
+    except MeasurementMissing:
+        return False
+    if len(values) < 2 or not np.isfinite(values[-2:]).all() or values[-2] == 0:
+        return False
+    return bool((values[-2] - values[-1]) / abs(values[-2]) > tolerance)
+
+
+def input_gradient_over_bound(run: RunOutputs) -> float:
+    """log10(largest ||grad_x D|| on the probe samples / product of the layers' effective sigmas),
+    at the last step recorded in both diagnostics/input_grads.csv (step, split, grad_norm_max) and
+    layers.csv. Below 0 the norm respects the bound of the sigmas' product."""
+    grads = run.table(INPUT_GRADS, "the diagnostics do not record ||grad_x D|| on real and fake samples")
+    layers = run.layers
+    step = min(int(grads["step"].max()), int(layers["step"].max()))
+    at = layers[layers["step"] == step]
+    sigma = np.where(at["sigma_estimate"].notna(), at["sigma_exact"] / at["sigma_estimate"], at["sigma_exact"])
+    return float(math.log10(grads.loc[grads["step"] == step, "grad_norm_max"].max()) - np.log10(sigma).sum())
+
+
+def effective_rank_fraction(run: RunOutputs) -> float:
+    """Mean over the critic's layers of exp(entropy of sigma_i / sum sigma) / number of singular values
+    (the effective rank of Roy & Vetterli 2007, as a fraction), at the last step of diagnostics/spectra.csv
+    (step, layer_index, index, singular_value). Near 0: rank-deficient; 1: a flat spectrum."""
+    spectra = run.table(SPECTRA, "the diagnostics record only each layer's largest singular value")
+    last = spectra[spectra["step"] == spectra["step"].max()]
+    fractions = []
+    for _, layer in last.groupby("layer_index"):
+        sigma = layer["singular_value"].to_numpy(dtype=float)
+        p = sigma[sigma > 0] / sigma.sum()
+        fractions.append(math.exp(-(p * np.log(p)).sum()) / len(sigma))
+    return float(np.mean(fractions))
+
+
+def critic_w1_gap(run: RunOutputs) -> float:
+    """|critic's W1 estimate / its measured Lipschitz constant - exact W1| / exact W1, from critic_fit.json
+    (w1_critic = E D(real) - E D(fake), lipschitz = max ||grad_x D||, w1_exact from optimal transport)."""
+    path = run.path / CRITIC_FIT
+    if not path.is_file():
+        raise MeasurementMissing(f"{CRITIC_FIT} is missing: no run trains a critic against a fixed generator "
+                                 "(real data + Gaussian noise) and records its fit")
+    fit = json.loads(path.read_text())
+    return abs(fit["w1_critic"] / fit["lipschitz"] - fit["w1_exact"]) / fit["w1_exact"]
+
+
+def power_iteration_errors(matrix: np.ndarray, start: np.ndarray, iterations: int) -> np.ndarray:
+    """Relative error |u^T W v - sigma_1| / sigma_1 after 1..`iterations` rounds of power iteration
+    (v = W^T u / |W^T u|, u = W v / |W v|) from the left vector `start`; sigma_1 from the SVD."""
+    sigma = np.linalg.svd(matrix, compute_uv=False)[0]
+    u = start / np.linalg.norm(start)
+    errors = []
+    for _ in range(iterations):
+        v = matrix.T @ u
+        v /= np.linalg.norm(v)
+        u = matrix @ v
+        u /= np.linalg.norm(u)
+        errors.append(abs(float(u @ matrix @ v) - sigma) / sigma)
+    return np.array(errors)

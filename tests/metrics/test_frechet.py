@@ -93,4 +93,4 @@ def test_running_gaussian_equals_numpy_cov_and_keeps_first_rows():
     assert g.n == 1000
     np.testing.assert_allclose(g.mu, feats.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(g.sigma, np.cov(feats, rowvar=False), rtol=1e-8, atol=1e-16)
-    np.testing.assert_array_equal(running.kept_rows(), feats[:150])
+    np.testing.assert_array_equal(running.kept_rows(), feats[:150].astype(np.float32))  # kept as float32

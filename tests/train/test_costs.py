@@ -2,9 +2,11 @@
 
 import json
 
+import yaml
+
 from tests.conftest import run_cli, toy_study
-from suite.costs import PARTS, interleaved, timing_run
-from suite.config import resolve_study
+from suite.costs import PARTS, interleaved, study_estimate, timing_run
+from suite.config import resolve_study, write_cost_base
 from suite.methods import resolve_method
 
 
@@ -24,10 +26,12 @@ def test_timing_run_swaps_the_method_and_turns_off_evaluation():
     assert timed.seed == run.seed and timed.arch == run.arch and run.train["batch_size"] == 64
 
 
-def test_part_costs_cli_writes_every_part_relative_to_none(write_study, tmp_path):
-    study = write_study(toy_study(batch_size=16))
+def test_part_costs_cli_writes_every_part_relative_to_none(tmp_path):
+    study = resolve_study(toy_study(batch_size=16))
+    base = write_cost_base(study, "mlp-small", results=tmp_path)
+    assert "method" not in yaml.safe_load(base.read_text()), "the timing swaps in each part"
     out = tmp_path / "costs.json"
-    run_cli("part-costs", "--study", study, "--arch", "mlp-small", "--out", out)
+    run_cli("part-costs", "--base", base, "--out", out)
     costs = json.loads(out.read_text())
     assert (costs["preset"], costs["n_dis"], costs["arch"], costs["data"], costs["batch_size"]) == \
         ("wgan-gp", 5, "mlp-small", "toy-8gaussians", 16)
@@ -39,9 +43,24 @@ def test_part_costs_cli_writes_every_part_relative_to_none(write_study, tmp_path
         assert row["relative_to_none"] == row["seconds_per_iteration"] / none["seconds_per_iteration"]
 
 
-def test_part_costs_cli_names_the_archs_it_allows(write_study, tmp_path):
-    result = run_cli("part-costs", "--study", write_study(toy_study()), "--arch", "dcgan", "--out",
-                     tmp_path / "costs.json", check=False)
+def test_part_costs_cli_without_its_base_file_says_where_it_comes_from(tmp_path):
+    result = run_cli("part-costs", "--base", tmp_path / "dcgan.base.yaml", "--out", tmp_path / "costs.json",
+                     check=False)
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: arch 'dcgan' has no run in study 'toy-test'; allowed: mlp-small"
+    assert result.stderr.strip() == (f"error: --base {tmp_path / 'dcgan.base.yaml'} does not exist; rule "
+                                     "measure_part_costs reads the one the workflow writes for each arch of "
+                                     "report.part_costs")
     assert not (tmp_path / "costs.json").exists()
+
+
+def test_study_estimate_sums_measured_step_costs_over_runs():
+    study = resolve_study(toy_study(methods=("wgan-gp", "sngan"), seeds=(0, 1, 2), iterations=30))
+    estimate = study_estimate(list(study.runs), cores=2)
+    assert estimate["cells"] == 2 and len(estimate["runs"]) == 6
+    per_method = {}
+    for row in estimate["runs"]:
+        assert row["seconds"] == row["seconds_per_iteration"] * 30 > 0
+        per_method.setdefault(row["run"].split("/")[2], set()).add(row["seconds_per_iteration"])
+    assert all(len(values) == 1 for values in per_method.values()), "seeds of one cell share its measurement"
+    assert estimate["cpu_seconds"] == sum(row["seconds"] for row in estimate["runs"])
+    assert estimate["wall_seconds"] == estimate["cpu_seconds"] / 2

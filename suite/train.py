@@ -210,15 +210,16 @@ class Trainer:
         self.sampler = BatchSampler(self.data, self.train_cfg["batch_size"], self.run.seed)
         return StepContext(self.spec, generator, critic, opt_g, opt_d, self.run.latent_dim, autocast, memory_format)
 
-    CHECKPOINT_KEYS = frozenset({"config_hash", "code_version", "step", "seconds", "status", "generator", "critic",
-                                 "opt_g", "opt_d", "sampler", "rng"})
+    CHECKPOINT_KEYS = frozenset({"config_hash", "code_version", "step", "seconds", "cpu_seconds", "status",
+                                 "generator", "critic", "opt_g", "opt_d", "sampler", "rng"})
 
-    def _checkpoint(self, ctx: StepContext, step: int, seconds: float, status: dict) -> None:
+    def _checkpoint(self, ctx: StepContext, step: int, seconds: float, cpu_seconds: float, status: dict) -> None:
         io.save_torch(self.checkpoint_path, {
             "config_hash": self.run.config_hash(),
             "code_version": self.code_version,
             "step": step,
             "seconds": seconds,
+            "cpu_seconds": cpu_seconds,
             "status": status,
             "generator": ctx.generator.state_dict(),
             "critic": ctx.critic.state_dict(),
@@ -228,8 +229,8 @@ class Trainer:
             "rng": runtime.rng_state(),
         })
 
-    def _resume(self, ctx: StepContext) -> tuple[int, float, dict]:
-        fresh = 0, 0.0, {"status": "ok", "diverged_at_step": None}
+    def _resume(self, ctx: StepContext) -> tuple[int, float, float, dict]:
+        fresh = 0, 0.0, 0.0, {"status": "ok", "diverged_at_step": None}
         if not self.checkpoint_path.exists():
             return fresh
         state = self._load_checkpoint()
@@ -245,7 +246,7 @@ class Trainer:
         self.sampler.load_state_dict(state["sampler"])
         runtime.set_rng_state(state["rng"])
         log.info("resuming %s from step %d", self.run.run_id, state["step"])
-        return state["step"], state["seconds"], state["status"]
+        return state["step"], state["seconds"], state["cpu_seconds"], state["status"]
 
     def _load_checkpoint(self) -> dict | None:
         """The checkpoint's state, or None after moving an unreadable one aside (truncated, corrupt, or
@@ -287,7 +288,7 @@ class Trainer:
         for stale in self.out_dir.rglob(".*.tmp"):  # left by a SIGKILL mid-write; never renamed, so never used
             stale.unlink()
         ctx = self.build()
-        step, seconds, status = self._resume(ctx)
+        step, seconds, cpu_seconds, status = self._resume(ctx)
         resume_step = step if step > 0 else None
         train_log = io.CsvLog(self.out_dir / "train.csv", TRAIN_COLUMNS, keep_until_step=resume_step)
         curve_log = None
@@ -296,11 +297,14 @@ class Trainer:
         total = cfg["iterations"]
         with progress(total=total, initial=step, desc=self.run.run_id, unit="steps") as bar:
             while step < total and status["status"] == "ok":
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 set_learning_rates(ctx.spec, ctx.opt_g, ctx.opt_d, step, total)
                 values = train_iteration(ctx, self.sampler, cfg["batch_size"], self.device, step)
                 step += 1
                 seconds += time.perf_counter() - started
+                # CPU time of every thread of the job: unlike wall time, it does not grow when other
+                # jobs share the cores, so cost ratios stay comparable across runs.
+                cpu_seconds += time.process_time() - cpu_started
                 bar.update(1)
                 if not all(math.isfinite(v) for v in values.values()):
                     status = {"status": "diverged", "diverged_at_step": step}
@@ -317,12 +321,12 @@ class Trainer:
                 if status["status"] == "ok" and recorder and step % cfg["diagnostics_every"] == 0:
                     recorder.take(step)
                 if step % cfg["checkpoint_every"] == 0 or step == total or status["status"] != "ok" or guard.received:
-                    self._checkpoint(ctx, step, seconds, status)
+                    self._checkpoint(ctx, step, seconds, cpu_seconds, status)
                 if guard.received:
                     raise Interrupted(f"signal {guard.received} at step {step}; checkpoint written")
-        return self._finish(ctx, step, seconds, status)
+        return self._finish(ctx, step, seconds, cpu_seconds, status)
 
-    def _finish(self, ctx: StepContext, step: int, seconds: float, status: dict) -> dict:
+    def _finish(self, ctx: StepContext, step: int, seconds: float, cpu_seconds: float, status: dict) -> dict:
         samples = self._samples(ctx)
         save_samples(samples, self.out_dir / "samples.png")
         io.save_torch(self.out_dir / "generator.pt", {
@@ -333,6 +337,8 @@ class Trainer:
             "steps": step,
             "seconds": round(seconds, 3),
             "seconds_per_step": round(seconds / max(step, 1), 5),
+            "cpu_seconds": round(cpu_seconds, 3),
+            "cpu_seconds_per_step": round(cpu_seconds / max(step, 1), 5),
             "images_seen": total_critic_steps(self.spec, step) * self.train_cfg["batch_size"],
             "config_hash": self.run.config_hash(),
             "code_version": self.code_version,

@@ -29,6 +29,7 @@ RUN_COLUMNS = (
     "steps",
     "seconds",
     "seconds_per_step",
+    "cpu_seconds_per_step",
     *METRIC_KEYS,
     *PROTOCOL_COLUMNS,
     "run_dir",
@@ -83,6 +84,7 @@ def read_run(run_dir: Path) -> dict:
     if sps is None and row["seconds"] is not None and train.get("steps"):
         sps = row["seconds"] / train["steps"]
     row["seconds_per_step"] = _float_or_none(sps)
+    row["cpu_seconds_per_step"] = _float_or_none(train.get("cpu_seconds_per_step"))
     for key in METRIC_KEYS:
         row[key] = _float_or_none(metrics.get(key))
     for key in PROTOCOL_COLUMNS:
@@ -118,7 +120,7 @@ def collect_runs(run_dirs: list[Path], out_csv: Path, missing_ok: bool = False) 
     rows = [_missing_row(d) if d in missing else read_run(d) for d in run_dirs]
     frame = pd.DataFrame(rows, columns=list(RUN_COLUMNS))
     frame = frame.astype({"diverged_at_step": "Int64", "steps": "Int64", "seed": "Int64"})
-    for key in ("seconds", "seconds_per_step", *METRIC_KEYS, *PROTOCOL_COLUMNS):
+    for key in ("seconds", "seconds_per_step", "cpu_seconds_per_step", *METRIC_KEYS, *PROTOCOL_COLUMNS):
         frame[key] = frame[key].astype(float)
     atomic_write_csv(frame, Path(out_csv))
     log.info("collected %d runs (%d missing) into %s", len(frame), len(missing), out_csv)

@@ -296,17 +296,23 @@ def comparisons_table(comparisons: pd.DataFrame, metric: str, reference: str) ->
 
 def cost_table(runs: pd.DataFrame, reference: str) -> Table:
     """Seconds per generator step (incl. its critic steps) per (data, arch, method): mean over the seeds,
-    and its ratio to the reference method's and to the fastest method's of the same (data, arch)."""
+    and its ratio to the reference method's and to the fastest method's of the same (data, arch).
+
+    CPU seconds where every run recorded them: wall seconds grow with the jobs that share the cores,
+    CPU seconds do not, so the ratios do not depend on how many jobs ran beside."""
     done = runs[runs["status"] != "missing"]
+    cpu = "cpu_seconds_per_step" in done and done["cpu_seconds_per_step"].notna().all() and len(done) > 0
+    per_step = "cpu_seconds_per_step" if cpu else "seconds_per_step"
     agg = (done.groupby(["data", "arch", "method"], sort=False)
-           .agg(runs=("seed", "size"), steps=("steps", "mean"), sps_mean=("seconds_per_step", "mean"),
-                sps_std=("seconds_per_step", "std"), seconds_mean=("seconds", "mean"))
+           .agg(runs=("seed", "size"), steps=("steps", "mean"), sps_mean=(per_step, "mean"),
+                sps_std=(per_step, "std"), seconds_mean=("seconds", "mean"))
            .reset_index())
     by_group = agg.groupby(["data", "arch"], sort=False)["sps_mean"]
     reference_sps = agg["sps_mean"].where(agg["method"] == reference).groupby([agg["data"], agg["arch"]]).transform("max")
     agg["x_reference"] = agg["sps_mean"] / reference_sps
     agg["x_fastest"] = agg["sps_mean"] / by_group.transform("min")
-    columns = ["data", "arch", "method", "runs", "steps", "s / step", f"x {reference}", "x fastest", "total s"]
+    columns = ["data", "arch", "method", "runs", "steps", "CPU s / step" if cpu else "s / step", f"x {reference}",
+               "x fastest", "total s"]
     rows, starts, bold = [], set(), set()
     previous = None
     for _, r in agg.iterrows():
@@ -320,7 +326,9 @@ def cost_table(runs: pd.DataFrame, reference: str) -> Table:
                      PM(r["sps_mean"], r["sps_std"]), r["x_reference"], r["x_fastest"], r["seconds_mean"]])
     return Table("cost", "Cost: seconds per generator step (incl. its critic steps), mean ± std over seeds",
                  columns, rows, agg, bold, starts,
-                 note=f"Wall time as recorded by each run (train.seconds_per_step); x {reference}: ratio to the "
+                 note=("CPU time of the training steps (train.cpu_seconds_per_step)" if cpu else
+                       "Wall time as recorded by each run (train.seconds_per_step)")
+                      + f"; total s: wall time; x {reference}: ratio to the "
                       "reference method, x fastest: to the fastest method of the same data/arch (fastest in bold).")
 
 

@@ -84,6 +84,19 @@ def test_metric_tables_have_real_rows_and_comparisons_their_tests(analysis):
                                       for v in verdicts)
 
 
+def test_cost_table_uses_cpu_seconds_when_every_run_recorded_them(runs):
+    """Wall seconds of runs that shared the cores are inflated; CPU seconds are not, so they set the ratios."""
+    loaded = runs.assign(cpu_seconds_per_step=runs["seconds_per_step"] / 2,
+                         seconds_per_step=runs["seconds_per_step"] * np.where(np.arange(len(runs)) % 2, 3.0, 1.0))
+    table = cost_table(loaded, "wgan-gp")
+    col = table.columns.index("CPU s / step")
+    expected = loaded.groupby(["arch", "method"])["cpu_seconds_per_step"].mean()
+    for (arch, method), mean in expected.items():
+        assert _cells(table, method, arch)[col].mean == pytest.approx(mean)
+    assert _cells(table, "sngan", "dcgan")[table.columns.index("x wgan-gp")] == pytest.approx(0.74 / 1.09)
+    assert "CPU time" in table.note
+
+
 def test_cost_table_seconds_per_step(runs):
     table = cost_table(runs, "wgan-gp")
     expected = runs.groupby(["arch", "method"])["seconds_per_step"].agg(["mean", "std"])

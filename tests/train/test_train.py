@@ -43,6 +43,9 @@ def test_same_seed_is_bit_identical_and_other_seed_differs(tmp_path, write_study
     summary = json.loads((tmp_path / "a" / "train.json").read_text())
     assert summary["status"] == "ok" and summary["steps"] == 30
     assert summary["images_seen"] == 30 * 5 * 64  # n_dis 5 critic batches per generator step
+    # One thread: the steps' CPU time is close to their wall time, and never more than a thread's share.
+    assert 0 < summary["cpu_seconds"] <= 1.5 * summary["seconds"] + 0.5
+    assert summary["cpu_seconds_per_step"] == pytest.approx(summary["cpu_seconds"] / 30, abs=1e-4)
     diagnostics = pd.read_csv(tmp_path / "a" / "diagnostics" / "layers.csv")
     assert sorted(diagnostics["step"].unique()) == [5, 10, 15, 20, 25, 30]
 

@@ -177,6 +177,8 @@ def critic_w1_gap(run: RunOutputs) -> float:
         raise MeasurementMissing(f"{CRITIC_FIT} is missing: no run trains a critic against a fixed generator "
                                  "(real data + Gaussian noise) and records its fit")
     fit = json.loads(path.read_text())
+    if fit["w1_critic"] is None:  # the fit diverged (its status says so): no finite value
+        return math.nan
     return abs(fit["w1_critic"] / fit["lipschitz"] - fit["w1_exact"]) / fit["w1_exact"]
 
 

@@ -1,4 +1,4 @@
-"""Recording the critic's per-layer diagnostics to `layers.csv` and `weights.csv`.
+"""Recording the critic's diagnostics to `layers.csv`, `weights.csv`, `input_grads.csv` and `spectra.csv`.
 
 Columns (docs/internals.md):
 
@@ -11,6 +11,11 @@ Columns (docs/internals.md):
 - weights.csv: step, bin_left, bin_right, count: the histogram of all raw weight
   values over fixed bins (see `spectra.weight_histogram`: values beyond the range are
   counted in the edge bins).
+- input_grads.csv: step, split, grad_norm_mean, grad_norm_max: ||grad_x D(x)||_2 over
+  the probe examples, one row for split `real` and one for `fake` (SN-GAN section 2:
+  with spectral norms sigma_l it is at most the product of the layers' effective sigmas).
+- spectra.csv: step, layer_index, index, singular_value: every singular value of each
+  layer's raw weight matrix, largest first (index 0 is sigma_exact of layers.csv).
 
 Each record is written with one unbuffered append of complete rows. On opening, rows
 of a partial record or a partial last line (a killed process) are dropped, as are rows
@@ -28,9 +33,11 @@ from pathlib import Path
 from torch import Tensor, nn
 
 from suite.diagnostics.layers import critic_layers
+from suite.diagnostics.input_grads import input_gradient_norms
 from suite.diagnostics.probe import CriticLoss, layer_gradients
 from suite.diagnostics.spectra import (estimated_sigma, exact_sigma, histogram_edges,
-                                       max_abs_weight, weight_histogram)
+                                       max_abs_weight, singular_values, weight_histogram,
+                                       weight_matrix)
 from suite.io import write_text
 
 log = logging.getLogger(__name__)
@@ -38,6 +45,8 @@ log = logging.getLogger(__name__)
 LAYER_COLUMNS = ("step", "layer_index", "layer", "kind", "grad_output_norm",
                  "weight_grad_norm", "sigma_exact", "sigma_estimate")
 WEIGHT_COLUMNS = ("step", "bin_left", "bin_right", "count")
+INPUT_GRAD_COLUMNS = ("step", "split", "grad_norm_mean", "grad_norm_max")
+SPECTRA_COLUMNS = ("step", "layer_index", "index", "singular_value")
 
 
 def _format(value) -> str:
@@ -107,7 +116,8 @@ class _RowFile:
 
 
 class DiagnosticsRecorder:
-    """Per-layer gradient norms, spectral norms and the weight histogram of a critic.
+    """Per-layer gradient norms, spectral norms and spectra, the weight histogram and the
+    input-gradient norms of a critic.
 
     `critic_loss(d_real, d_fake)` is the method's critic loss (no penalty). The probe
     batches stay fixed so steps are comparable; `record` may be given a fresh fake batch.
@@ -140,6 +150,11 @@ class DiagnosticsRecorder:
                                      len(self.layers), resume_step)
         self._weights_file = _RowFile(out_dir / "weights.csv", WEIGHT_COLUMNS,
                                       hist_bins, resume_step)
+        self._input_grads_file = _RowFile(out_dir / "input_grads.csv", INPUT_GRAD_COLUMNS,
+                                          2, resume_step)
+        n_singular = sum(min(weight_matrix(layer).shape) for layer in self.layers)
+        self._spectra_file = _RowFile(out_dir / "spectra.csv", SPECTRA_COLUMNS,
+                                      n_singular, resume_step)
         self.hist_range = self._resumed_range(hist_range)
 
     def _resumed_range(self, requested: float | None) -> float | None:
@@ -153,7 +168,7 @@ class DiagnosticsRecorder:
         return stored
 
     def record(self, step: int, probe_fake: Tensor | None = None) -> None:
-        """Append one row per layer to layers.csv and one per bin to weights.csv."""
+        """Append one record (one row per layer, bin, split or singular value) to each file."""
         fake = self.probe_fake if probe_fake is None else probe_fake
         grads = layer_gradients(self.critic, self.layers, self.critic_loss, self.probe_real, fake)
         rows = [(step, index, name, type(layer).__name__, g.grad_output_norm,
@@ -164,12 +179,20 @@ class DiagnosticsRecorder:
         counts = weight_histogram(self.layers, self.hist_bins, self.hist_range).tolist()
         edges = histogram_edges(self.hist_bins, self.hist_range).tolist()
         bins = [(step, edges[i], edges[i + 1], counts[i]) for i in range(self.hist_bins)]
+        splits = [(step, split, float(norms.mean()), float(norms.max()))
+                  for split, norms in (("real", input_gradient_norms(self.critic, self.probe_real)),
+                                       ("fake", input_gradient_norms(self.critic, fake)))]
+        spectra = [(step, layer_index, index, float(value))
+                   for layer_index, layer in enumerate(self.layers)
+                   for index, value in enumerate(singular_values(layer).tolist())]
         self._layers_file.append(rows)
         self._weights_file.append(bins)
+        self._input_grads_file.append(splits)
+        self._spectra_file.append(spectra)
 
     def close(self) -> None:
-        self._layers_file.close()
-        self._weights_file.close()
+        for file in (self._layers_file, self._weights_file, self._input_grads_file, self._spectra_file):
+            file.close()
 
     def __enter__(self) -> DiagnosticsRecorder:
         return self

@@ -1,4 +1,4 @@
-"""Statistics of the critic's weights: spectral norms and the histogram of weight values.
+"""Statistics of the critic's weights: spectral norms, singular-value spectra, the histogram of weight values.
 
 For a spectrally normalized layer the raw weight is the Parameter `weight_orig` and the
 layer computes with weight_orig / sigma_estimate, sigma_estimate being the power
@@ -46,6 +46,16 @@ def largest_singular_value(matrix: torch.Tensor) -> float:
         m = matrix.detach().to(torch.float64)
         gram = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
         return float(torch.linalg.eigvalsh(gram)[-1].clamp_min(0).sqrt())
+
+
+def singular_values(layer: nn.Module) -> torch.Tensor:
+    """All singular values of the layer's raw weight matrix (see `weight_matrix`), largest first.
+
+    float64 on the CPU, min(out, in) of them; the first is `exact_sigma`. A spectrally
+    normalized layer computes with these divided by its `estimated_sigma`.
+    """
+    with torch.no_grad():
+        return torch.linalg.svdvals(weight_matrix(layer).detach().to(torch.float64)).cpu()
 
 
 def exact_sigma(layer: nn.Module) -> float:

@@ -104,3 +104,10 @@ def test_critic_w1_gap(tmp_path):
     folder = make_run(tmp_path, "wgan-wc", 0)
     (folder / "critic_fit.json").write_text(json.dumps({"w1_critic": 2.0, "lipschitz": 2.0, "w1_exact": 0.5}))
     assert critic_w1_gap(load(folder)) == pytest.approx(1.0)
+
+
+def test_critic_w1_gap_of_a_diverged_fit_is_nan(tmp_path):
+    folder = make_run(tmp_path, "wgan-wc", 0)
+    (folder / "critic_fit.json").write_text(json.dumps({"status": "diverged", "w1_critic": None, "lipschitz": None,
+                                                        "w1_exact": 0.5}))
+    assert math.isnan(critic_w1_gap(load(folder)))

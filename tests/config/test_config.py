@@ -149,6 +149,7 @@ def test_snakemake_refuses_an_unknown_study_name(tmp_path, name, message):
     assert "Traceback" not in result.stderr and not (workdir / "results").exists()
 
 
+@pytest.mark.slow
 def test_two_studies_with_one_name_do_not_share_results(tmp_path):
     workdir = workflow_copy(tmp_path)
     first = mutate(lambda c: c.update(experiment="shared"))

@@ -11,6 +11,8 @@ import yaml
 
 from tests.conftest import REPO, run_cli
 
+pytestmark = pytest.mark.slow  # trains the WGAN-GP Fig. 1 toy study
+
 METHODS = {"wc-0.1": 0.1, "wc-0.01": 0.01, "wc-0.001": 0.001, "gp": None}
 
 

@@ -6,12 +6,17 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
+import yaml
 from torch import nn
 
-from suite.diagnostics import LAYER_COLUMNS, WEIGHT_COLUMNS, DiagnosticsRecorder, exact_sigma
+from suite.claims.measures import effective_rank_fraction, input_gradient_over_bound
+from suite.claims.runs import RunOutputs
+from suite.diagnostics import (INPUT_GRAD_COLUMNS, LAYER_COLUMNS, SPECTRA_COLUMNS, WEIGHT_COLUMNS,
+                               DiagnosticsRecorder, exact_sigma)
 from suite.methods import spectral_norm
 
 
@@ -208,3 +213,72 @@ def test_killed_process_leaves_only_complete_rows(tmp_path):
     assert len(layers) >= 7 and (layers.groupby("step").size() == 7).all()
     weights = pd.read_csv(tmp_path / "weights.csv")
     assert (weights.groupby("step").size() == 301).all()
+
+
+def test_input_grads_csv_holds_the_weight_norm_of_a_linear_critic(tmp_path, probes):
+    critic = nn.Sequential(nn.Flatten(), nn.Linear(64, 1), Squeeze())
+    with DiagnosticsRecorder(critic, wasserstein, *probes, tmp_path, hist_bins=3) as recorder:
+        recorder.record(0)
+        with torch.no_grad():
+            critic[1].weight.mul_(2)
+        recorder.record(5)
+    grads = pd.read_csv(tmp_path / "input_grads.csv")
+    assert tuple(grads.columns) == INPUT_GRAD_COLUMNS
+    assert grads.split.tolist() == ["real", "fake", "real", "fake"]
+    norm = float(critic[1].weight.detach().double().norm())  # D(x) = w.x + b: ||grad|| = ||w|| everywhere
+    for column in ("grad_norm_mean", "grad_norm_max"):
+        assert grads[column].tolist() == pytest.approx([norm / 2] * 2 + [norm] * 2, rel=1e-6)
+
+
+def test_spectra_csv_holds_every_singular_value_of_every_layer(tmp_path, probes):
+    torch.manual_seed(0)
+    critic = bn_sn_critic()
+    with DiagnosticsRecorder(critic, wasserstein, *probes, tmp_path, hist_bins=3) as recorder:
+        recorder.record(0)
+        recorder.record(10)
+    spectra = pd.read_csv(tmp_path / "spectra.csv")
+    assert tuple(spectra.columns) == SPECTRA_COLUMNS
+    # conv 4 x 9, conv 8 x 36, linear 1 x 128: min(out, in) values each
+    assert spectra.groupby(["step", "layer_index"]).size().tolist() == [4, 8, 1] * 2
+    for index, layer in enumerate((critic[0].weight_orig, critic[3].weight, critic[8].weight_orig)):
+        w = layer.detach().double().numpy()
+        rows = spectra[(spectra.step == 10) & (spectra.layer_index == index)].sort_values("index")
+        np.testing.assert_allclose(rows.singular_value, np.linalg.svd(w.reshape(w.shape[0], -1), compute_uv=False),
+                                   rtol=1e-12)
+    layers = pd.read_csv(tmp_path / "layers.csv")
+    first = spectra[spectra["index"] == 0].sort_values(["step", "layer_index"])
+    np.testing.assert_allclose(first.singular_value, layers.sort_values(["step", "layer_index"]).sigma_exact,
+                               rtol=1e-9)
+
+
+def test_resume_cuts_input_grads_and_spectra_back_too(tmp_path, probes):
+    critic = bn_sn_critic()
+    record_steps(critic, probes, tmp_path, [0, 10, 20])
+    record_steps(critic, probes, tmp_path, [30], resume_step=10)
+    assert pd.read_csv(tmp_path / "input_grads.csv").groupby("step").size().to_dict() == {0: 2, 10: 2, 30: 2}
+    assert pd.read_csv(tmp_path / "spectra.csv").groupby("step").size().to_dict() == {0: 13, 10: 13, 30: 13}
+
+
+@pytest.mark.parametrize("hidden", [(), (64, 64)], ids=["linear", "relu-mlp"])
+def test_the_claims_read_a_spectrally_normalized_critic_within_its_bound(tmp_path, hidden):
+    """The recorder's files, read by the claims' statistics: an SN critic's input gradient stays under the
+    product of its sigmas, and a one-layer (dense, linear) critic attains it."""
+    torch.manual_seed(0)
+    widths = (2, *hidden, 1)
+    modules = []
+    for width_in, width_out in zip(widths[:-1], widths[1:]):
+        modules += [spectral_norm(nn.Linear(width_in, width_out)), nn.ReLU()]
+    critic = nn.Sequential(*modules[:-1], Squeeze())
+    real, fake = torch.randn(64, 2), torch.randn(64, 2) + 1
+    with torch.no_grad():
+        for _ in range(50):
+            critic(real)
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump({"data": "toy-swissroll", "seed": 0}))
+    with DiagnosticsRecorder(critic, wasserstein, real, fake, tmp_path / "diagnostics") as recorder:
+        recorder.record(5)
+    run = RunOutputs.load(tmp_path)
+    if hidden:
+        assert input_gradient_over_bound(run) < 0
+    else:
+        assert input_gradient_over_bound(run) == pytest.approx(0.0, abs=1e-6)
+        assert effective_rank_fraction(run) == pytest.approx(1.0)  # one singular value: a flat spectrum

@@ -1,10 +1,11 @@
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from suite.diagnostics import effective_sigma, estimated_sigma, exact_sigma, weight_histogram
+from suite.diagnostics import effective_sigma, estimated_sigma, exact_sigma, singular_values, weight_histogram
 from suite.diagnostics.spectra import histogram_edges, largest_singular_value, max_abs_weight
 from suite.methods import spectral_norm
 
@@ -92,3 +93,23 @@ def test_largest_singular_value_matches_float64_matrix_norm(shape):
     expected = float(torch.linalg.matrix_norm(matrix.double(), 2))
     assert largest_singular_value(matrix) == pytest.approx(expected, rel=1e-12)
     assert largest_singular_value(torch.zeros(*shape)) == 0.0
+
+
+@pytest.mark.parametrize("layer", [nn.Linear(12, 7), nn.Conv2d(3, 6, 3), nn.ConvTranspose2d(4, 6, 3)],
+                         ids=["linear", "conv2d", "conv-transpose"])
+def test_singular_values_match_numpy_svd_of_the_out_by_rest_matrix(layer):
+    w = layer.weight.detach().double().numpy()
+    if isinstance(layer, nn.ConvTranspose2d):
+        w = w.swapaxes(0, 1)
+    expected = np.linalg.svd(w.reshape(w.shape[0], -1), compute_uv=False)
+    values = singular_values(layer)
+    assert values.dtype == torch.float64
+    np.testing.assert_allclose(values.numpy(), expected, rtol=1e-12, atol=1e-14)
+    assert values[0].item() == pytest.approx(exact_sigma(layer), rel=1e-12)
+
+
+def test_singular_values_of_a_known_rank_two_matrix():
+    layer = spectral_norm(nn.Linear(4, 3, bias=False))
+    with torch.no_grad():  # 5 * e1 e1^T + 2 * e2 e3^T: singular values 5, 2, 0 (of the raw weight)
+        layer.weight_orig.copy_(torch.tensor([[5.0, 0, 0, 0], [0, 0, 2.0, 0], [0, 0, 0, 0]]))
+    np.testing.assert_allclose(singular_values(layer).numpy(), [5.0, 2.0, 0.0], atol=1e-12)

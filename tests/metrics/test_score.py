@@ -36,6 +36,7 @@ def _generator():
     return torch.nn.Sequential(torch.nn.Linear(16, 32 * 32), torch.nn.Tanh(), torch.nn.Unflatten(1, (1, 32, 32)))
 
 
+@pytest.mark.slow
 def test_smoke_set_end_to_end(assets):
     generator = _generator()
     out = score_generator(lambda n: generator_batches(generator, n, 25, latent_dim=16, seed=0), 64,

@@ -5,6 +5,8 @@ Speeds are reported as ratios by the benchmark itself, never asserted here."""
 import json
 import math
 
+import pytest
+
 from benchmarks.run import main
 
 
@@ -12,6 +14,7 @@ def _positive(value):
     return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
 
 
+@pytest.mark.slow
 def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     out = tmp_path / "bench"
     main(["--quick", "--presets", "dcgan-bn", "--iterations", "1", "--repeats", "1", "--batch-size", "4",

@@ -50,6 +50,7 @@ def test_same_seed_is_bit_identical_and_other_seed_differs(tmp_path, write_study
     assert sorted(diagnostics["step"].unique()) == [5, 10, 15, 20, 25, 30]
 
 
+@pytest.mark.slow
 def test_sigkill_then_rerun_resumes_to_the_same_numbers(tmp_path, write_study):
     study = write_study(toy_study(iterations=400, checkpoint_every=20))
     train(study, tmp_path / "whole")

@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
         "batch_size": 50,
     },
     "domain_classifier": {"epochs": 3, "seed": 0, "n_train": None},
+    "critic_fit": {"steps": 0},
     "report": {},
 }
 

@@ -33,13 +33,13 @@ from suite.methods import (apply_critic_constraint, critic_loss, critic_penalty,
                            total_critic_steps)
 from suite.metrics.toy import wasserstein1
 from suite.models import build_models
-from suite.runspec import RunSpec
+from suite.runspec import FILES, RunSpec
 from suite.scoring import save_critic_surface
 from suite.train import BatchSampler, training_tensor
 
 log = logging.getLogger(__name__)
 
-FIT_FILE = "critic_fit.json"
+FIT_FILE = FILES["critic_fit"]
 SURFACE_FILE = "critic_surface.npz"
 NOISE_STD = 1.0  # WGAN-GP section 3.1: "the real distribution plus unit-variance Gaussian noise"
 N_EVAL = 2000  # held-out points per side; the exact W1 is an O(n^3) transport problem (~10 s at 2000)

@@ -32,6 +32,7 @@ FILES = {
     "curve": "curve.csv",
     "log_csv": "train.csv",
     "diagnostics": "diagnostics",
+    "critic_fit": "critic_fit.json",
 }
 
 _ID_PATTERN = re.compile(r"^(?P<data>[^/]+)/(?P<arch>[^/]+)/(?P<method>[^/]+)/seed(?P<seed>\d+)$")

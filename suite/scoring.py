@@ -24,7 +24,7 @@ from suite.metrics.score import METRIC_KEYS, NON_FINITE, generator_batches, real
 from suite.metrics.toy import HQ_STDS, MODE_MIN_COUNT, TOY_METRIC_KEYS, toy_metrics
 from suite.models import build_models
 from suite.provenance import software_versions
-from suite.runspec import RunSpec
+from suite.runspec import FILES, RunSpec
 from suite.runtime import select_device
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def score_run(run: RunSpec, generator_path: Path, train_summary_path: Path, scor
             scored, fake = _score_toy(generator.to(device), run, device)
             overflow = None if fake is not None else "non-finite generator samples"
             if fake is not None:
-                _toy_surface(run, Path(generator_path).parent / "checkpoint.pt", saved["step"], fake)
+                _toy_surface(run, Path(generator_path).parent / FILES["checkpoint"], saved["step"], fake)
         if overflow:
             log.warning("%s diverged: %s", run.run_id, overflow)
             status = {"status": "diverged", "diverged_at_step": saved["step"]}

@@ -22,7 +22,7 @@ from torch import nn
 
 from suite import io, runtime
 from suite.progress import progress
-from suite.runspec import RunSpec
+from suite.runspec import FILES, RunSpec
 from suite.data import load_dataset
 from suite.errors import GanbenchError
 from suite.methods import (
@@ -182,7 +182,7 @@ class Trainer:
         self.device = runtime.select_device(run.device)
         self.spec = resolve_method(run.method)
         self.code_version = code_version()
-        self.checkpoint_path = self.out_dir / "checkpoint.pt"
+        self.checkpoint_path = self.out_dir / FILES["checkpoint"]
         self.recorder = None
 
     def build(self) -> StepContext:
@@ -290,7 +290,7 @@ class Trainer:
         ctx = self.build()
         step, seconds, cpu_seconds, status = self._resume(ctx)
         resume_step = step if step > 0 else None
-        train_log = io.CsvLog(self.out_dir / "train.csv", TRAIN_COLUMNS, keep_until_step=resume_step)
+        train_log = io.CsvLog(self.out_dir / FILES["log_csv"], TRAIN_COLUMNS, keep_until_step=resume_step)
         curve_log = None
         wants_diagnostics = self.diagnostics_factory is not None and cfg["diagnostics_every"] > 0
         recorder = self.recorder = self.diagnostics_factory(ctx, self, resume_step) if wants_diagnostics else None
@@ -315,7 +315,7 @@ class Trainer:
                 if status["status"] == "ok" and self.on_eval and cfg["eval_every"] and step % cfg["eval_every"] == 0:
                     metrics = self.on_eval(ctx.generator, step)
                     if curve_log is None:
-                        curve_log = io.CsvLog(self.out_dir / "curve.csv", ["step", "seconds", *metrics],
+                        curve_log = io.CsvLog(self.out_dir / FILES["curve"], ["step", "seconds", *metrics],
                                               keep_until_step=resume_step)
                     curve_log.append({"step": step, "seconds": round(seconds, 4), **metrics})
                 if status["status"] == "ok" and recorder and step % cfg["diagnostics_every"] == 0:
@@ -328,8 +328,8 @@ class Trainer:
 
     def _finish(self, ctx: StepContext, step: int, seconds: float, cpu_seconds: float, status: dict) -> dict:
         samples = self._samples(ctx)
-        save_samples(samples, self.out_dir / "samples.png")
-        io.save_torch(self.out_dir / "generator.pt", {
+        save_samples(samples, self.out_dir / FILES["samples"])
+        io.save_torch(self.out_dir / FILES["generator"], {
             "generator": ctx.generator.state_dict(), "run": self.run.to_dict(), "step": step,
         })
         summary = {
@@ -345,7 +345,7 @@ class Trainer:
             "device": str(self.device),
             "threads": torch.get_num_threads(),
         }
-        io.write_json(self.out_dir / "train.json", summary)
+        io.write_json(self.out_dir / FILES["train"], summary)
         return summary
 
 

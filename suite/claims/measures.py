@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from suite.claims.runs import MeasurementMissing, RunOutputs
+from suite.runspec import FILES
 
 INPUT_GRADS = "diagnostics/input_grads.csv"
 SPECTRA = "diagnostics/spectra.csv"
-CRITIC_FIT = "critic_fit.json"
+CRITIC_FIT = FILES["critic_fit"]
 
 
 @dataclass(frozen=True)

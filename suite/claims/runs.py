@@ -17,8 +17,9 @@ import pandas as pd
 import yaml
 
 from suite.errors import GanbenchError
+from suite.runspec import FILES
 
-SPEC_FILE = "run.yaml"
+SPEC_FILE = FILES["spec"]
 
 
 class MeasurementMissing(GanbenchError):
@@ -89,15 +90,15 @@ class RunOutputs:
 
     @cached_property
     def train(self) -> dict:
-        return json.loads(self._file("train.json", "the training summary").read_text())
+        return json.loads(self._file(FILES["train"], "the training summary").read_text())
 
     @cached_property
     def metrics(self) -> dict:
-        return json.loads(self._file("metrics.json", "the run is not scored").read_text())
+        return json.loads(self._file(FILES["metrics"], "the run is not scored").read_text())
 
     @cached_property
     def curve(self) -> pd.DataFrame:
-        return pd.read_csv(self._file("curve.csv", "no metrics were recorded over training (eval_every 0)"))
+        return pd.read_csv(self._file(FILES["curve"], "no metrics were recorded over training (eval_every 0)"))
 
     @cached_property
     def layers(self) -> pd.DataFrame:
@@ -114,7 +115,7 @@ class RunOutputs:
 
     def diverged(self) -> bool:
         """True when training or scoring marked the run diverged (its numbers are not comparable)."""
-        for name in ("train.json", "metrics.json"):
+        for name in (FILES["train"], FILES["metrics"]):
             path = self.path / name
             if path.is_file() and json.loads(path.read_text()).get("status", "ok") != "ok":
                 return True

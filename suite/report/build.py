@@ -17,6 +17,7 @@ import yaml
 
 from suite.claims.table import claims_table, display_frame, write_claims_table
 from suite.errors import ConfigError, DataMissingError
+from suite.runspec import FILES
 from suite.report import figures as figs
 from suite.report import html as page
 from suite.report import published, tables
@@ -88,7 +89,7 @@ def read_records(runs: pd.DataFrame) -> list[dict]:
     """The metrics.json of every present run (for protocol, versions, unavailable reasons)."""
     records = []
     for _, r in runs[runs["status"] != "missing"].iterrows():
-        path = Path(r["run_dir"]) / "metrics.json"
+        path = Path(r["run_dir"]) / FILES["metrics"]
         if path.is_file():
             records.append(json.loads(path.read_text(encoding="utf-8")))
     return records

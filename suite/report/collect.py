@@ -13,6 +13,7 @@ import pandas as pd
 
 from suite.errors import DataMissingError, GanbenchError
 from suite.io import write_text
+from suite.runspec import FILES
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def _float_or_none(value):
 
 def read_run(run_dir: Path) -> dict:
     """One run's metrics.json -> one flat row (see RUN_COLUMNS)."""
-    path = Path(run_dir) / "metrics.json"
+    path = Path(run_dir) / FILES["metrics"]
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -108,7 +109,7 @@ def collect_runs(run_dirs: list[Path], out_csv: Path, missing_ok: bool = False) 
     `missing_ok`: then it is kept as a row with status "missing" (the report lists it).
     """
     run_dirs = [Path(d) for d in run_dirs]
-    missing = [d for d in run_dirs if not (d / "metrics.json").is_file()]
+    missing = [d for d in run_dirs if not (d / FILES["metrics"]).is_file()]
     if missing and not missing_ok:
         names = ", ".join(str(d) for d in missing)
         raise DataMissingError(

@@ -24,6 +24,7 @@ from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter  # noq
 
 from suite.report.kinds import KINDS  # noqa: E402
 from suite.report.tables import REAL, metric_label  # noqa: E402
+from suite.runspec import FILES
 
 log = logging.getLogger(__name__)
 DPI = 110
@@ -140,7 +141,7 @@ def curves(runs: pd.DataFrame, metrics: list[str], out_dir: Path) -> list[Figure
     figures = []
     colors = method_colors(runs["method"].dropna())
     for data, arch, group in _groups(runs):
-        per_method = _read_per_run(group, "curve.csv")
+        per_method = _read_per_run(group, FILES["curve"])
         for metric in metrics:
             usable = {m: fs for m, fs in per_method.items() if metric in fs[0].columns}
             if not usable:
@@ -166,7 +167,7 @@ def losses(runs: pd.DataFrame, out_dir: Path) -> list[Figure]:
     colors = method_colors(runs["method"].dropna())
     panels = [("loss_d", "critic loss"), ("loss_g", "generator loss"), ("gap", "D(real) - D(fake)")]
     for data, arch, group in _groups(runs):
-        per_method = _read_per_run(group, "train.csv")
+        per_method = _read_per_run(group, FILES["log_csv"])
         if not per_method:
             continue
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.4), layout="constrained")
@@ -302,7 +303,7 @@ def sample_grids(runs: pd.DataFrame, out_dir: Path) -> list[Figure]:
     present = runs[runs["status"] != "missing"].sort_values("seed", kind="stable")
     for (data, arch, method), group in present.groupby(["data", "arch", "method"], sort=False):
         for seed, folder in zip(group["seed"], group["run_dir"]):
-            source = Path(folder) / "samples.png"
+            source = Path(folder) / FILES["samples"]
             if source.is_file():
                 target = Path(out_dir) / f"samples_{safe(data)}_{safe(arch)}_{safe(method)}.png"
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from suite import statistics as st
 from suite.errors import ConfigError
+from suite.runspec import FILES
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ def curve_trends(runs: pd.DataFrame) -> pd.DataFrame:
     """Per finished run with a curve.csv: whether its curve metric was still improving at the end."""
     rows = []
     for _, r in runs[runs["status"] == "ok"].iterrows():
-        path = Path(r["run_dir"]) / "curve.csv"
+        path = Path(r["run_dir"]) / FILES["curve"]
         if not path.is_file():
             continue
         curve = pd.read_csv(path)

@@ -1,5 +1,6 @@
 """Only what changed re-runs: each run reads its own run.yaml, the report rules the study file."""
 
+import json
 import re
 
 import pytest
@@ -31,12 +32,14 @@ def test_only_what_changed_reruns(tmp_path):
     config = toy_study("reruns", methods=("wgan-gp", "sngan"), seeds=(0, 1), iterations=4)
     config["methods"] = {"gp-fast": {"preset": "wgan-gp", "lr_d": 2.0e-4}}
     config["grids"][0]["methods"] = ["gp-fast", "sngan"]
+    config["critic_fit"] = {"steps": 3}
     path = study_with(config, workdir)
     done = snakemake(workdir, "--cores", "2", "all", "--configfile", path)
     assert done.returncode == 0, done.stderr[-3000:]
     for run in (workdir / "results" / "reruns" / "runs").glob("*/*/*/seed*"):
         spec = yaml.safe_load((run / "run.yaml").read_text())
         assert spec["run_id"] == "/".join(run.parts[-4:]) and spec["config_hash"] and spec["versions"]["torch"]
+        assert json.loads((run / "critic_fit.json").read_text())["status"] == "ok"
 
     # A finished study: nothing to do.
     assert planned_jobs(workdir, path) == {}
@@ -49,5 +52,5 @@ def test_only_what_changed_reruns(tmp_path):
     # One method's learning rate: that method's runs (train and score, both seeds) and the report.
     config["methods"]["gp-fast"]["lr_d"] = 3.0e-4
     path = study_with(config, workdir)
-    assert planned_jobs(workdir, path) == {"all": 1, "train_run": 2, "score_run": 2, "collect_runs": 1,
-                                           "build_report": 1}
+    assert planned_jobs(workdir, path) == {"all": 1, "train_run": 2, "score_run": 2, "fit_critic": 2,
+                                           "collect_runs": 1, "build_report": 1}

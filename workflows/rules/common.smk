@@ -146,6 +146,13 @@ def all_metrics(method=None):
     return [run_path(spec, "metrics") for spec in STUDY.runs if method in (None, spec.method_name)]
 
 
+def critic_fits():
+    """The critic fits of the toy runs (rule fit_critic), when the study asks for them."""
+    if not STUDY.config["critic_fit"]["steps"]:
+        return []
+    return [run_path(spec, "critic_fit") for spec in STUDY.runs if not is_image_data(spec.data)]
+
+
 def real_floors():
     return [f"results/{EXP}/reference/{data}/real_metrics.json" for data in STUDY.data_names() if is_image_data(data)]
 

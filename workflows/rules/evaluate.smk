@@ -22,6 +22,26 @@ rule score_run:
         "--out {output.metrics} 2> {log}"
 
 
+rule fit_critic:
+    input:
+        spec=spec_file,
+    output:
+        fit=f"{RUN_DIR}/critic_fit.json",
+    log:
+        f"{RUN_DIR}/fit_critic.log",
+    benchmark:
+        f"{RUN_DIR}/fit_critic.benchmark.tsv"
+    params:
+        steps=STUDY.config["critic_fit"]["steps"],
+    threads: lambda w: run_spec(w).threads
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    shell:
+        "python -m suite fit-critic --spec {input.spec} --critic-steps {params.steps} --threads {threads} "
+        "--out $(dirname {input.spec}) 2> {log}"
+
+
 rule score_real_data:
     input:
         unpack(floor_inputs),

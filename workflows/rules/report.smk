@@ -38,6 +38,7 @@ rule build_report:
         runs=f"{REPORT_DIR}/runs.csv",
         floors=real_floors(),
         part_costs=part_cost_files(),
+        critic_fits=critic_fits(),
         study=STUDY_FILE,
     output:
         html=report(f"{REPORT_DIR}/index.html", caption="../report/index.rst", category="Report"),

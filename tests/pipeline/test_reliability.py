@@ -60,11 +60,11 @@ def run_dir(workdir, experiment, run):
 
 
 def comparable(record):
-    """metrics.json without what may differ between equal runs: wall times, the experiment name and the
+    """metrics.json without what may differ between equal runs: wall and CPU times, the experiment name and the
     code version (a commit may land between the two runs; the numbers must not move with it)."""
     record = json.loads(json.dumps(record))
     del record["run"]["experiment"], record["run"]["code_version"], record["protocol"]["seconds"]
-    for key in ("seconds", "seconds_per_step"):
+    for key in ("seconds", "seconds_per_step", "cpu_seconds", "cpu_seconds_per_step"):
         del record["train"][key]
     return record
 
@@ -244,7 +244,9 @@ def test_missing_data_set_gives_one_line_saying_how_to_get_it(tmp_path):
         f"fetch it where there is network with `python -m suite fetch-data fashion32 --root {empty}` and copy it here, "
         "or set data_root to a folder that holds it"], result.stderr[-3000:]
     assert "Traceback" not in result.stderr
-    assert not (empty / ".fashion32.fetched").exists() and not (workdir / "results" / "nodata" / "runs").exists()
+    assert not (empty / ".fashion32.fetched").exists()
+    # Each run folder holds its run.yaml (written when the study is read) and nothing more.
+    assert {path.name for path in (workdir / "results" / "nodata" / "runs").rglob("*") if path.is_file()} == {"run.yaml"}
 
 
 @pytest.mark.slow

@@ -55,7 +55,7 @@ def workdir(tmp_path_factory):
     (workdir / "configs" / "tiny.yaml").write_text(yaml.safe_dump(STUDY))
     broken = workdir / "results" / EXP / "runs" / BROKEN
     broken.mkdir(parents=True)
-    (broken / "checkpoint.pt").write_bytes(b"not a torch checkpoint")
+    (broken / "checkpoint.pt").mkdir()  # a folder where the checkpoint goes: training fails on it
     return workdir
 
 
@@ -85,7 +85,7 @@ def test_missing_runs_reported_only_under_keep_going(workdir):
 
 @pytest.mark.slow
 def test_rerun_completes_and_snakemake_report_holds_the_captions(workdir):
-    (workdir / "results" / EXP / "runs" / BROKEN / "checkpoint.pt").unlink()
+    (workdir / "results" / EXP / "runs" / BROKEN / "checkpoint.pt").rmdir()
     done = snakemake(workdir)
     assert done.returncode == 0, done.stderr[-3000:]
     html = (report_dir(workdir) / "index.html").read_text()

@@ -137,9 +137,14 @@ PRESETS: dict[str, MethodSpec] = {
 # its ResNet with Adam 2e-4, betas (0, 0.9), n_dis 5 (the base `sngan`), but its standard CNN
 # under the settings A-F of its Table 1 (Miyato et al. 2018); setting C (2e-4, (0.5, 0.999),
 # n_dis 1) is the one the authors' lab ships for its SN-DCGAN (pfnet-research/chainer-gan-lib,
-# example.sh). docs/methods.md says why.
+# example.sh). WGAN-GP's 64x64 ResNets (its 101-layer net among them) normalize the critic with
+# layer norm, as batch norm would break the per-example penalty (igul222/improved_wgan_training,
+# gan_64x64.py, `Normalize`). docs/methods.md says why.
+_LAYER_NORM_CRITIC = {"resnet-deep": dict(d_norm="ln")}
 FAMILY_PRESETS: dict[str, dict[str, dict]] = {
     "sngan": {"dcgan": dict(lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999), n_dis=1)},
+    "wgan-gp": _LAYER_NORM_CRITIC,
+    "wgan-gp-fd": _LAYER_NORM_CRITIC,
 }
 
 

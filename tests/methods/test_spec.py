@@ -160,6 +160,15 @@ def test_sngan_preset_per_arch_family():
     assert (override.betas, override.n_dis) == ((0.5, 0.999), 2)
 
 
+@pytest.mark.parametrize("preset", ["wgan-gp", "wgan-gp-fd"])
+def test_gradient_penalty_presets_take_layer_norm_in_the_deep_resnet_critic(preset):
+    """WGAN-GP's 64x64 ResNets (gan_64x64.py) use layer norm in D; elsewhere the critic has no norm."""
+    assert resolve_method(preset, "resnet-deep").d_norm == "ln"
+    assert resolve_method({"preset": preset, "d_norm": "none"}, "resnet-deep").d_norm == "none"
+    for family in (None, "dcgan", "resnet", "mlp"):
+        assert resolve_method(preset, family) is PRESETS[preset]
+
+
 @pytest.mark.parametrize("entry, field", [
     ({"preset": "wgan-gp", "clip_value": 0.1}, "clip_value"),
     ({"preset": "sngan", "gp_lambda": 5.0}, "gp_lambda"),

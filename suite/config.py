@@ -132,7 +132,7 @@ class Study:
             if (spec.data, spec.arch_name, spec.method_name, spec.seed) == (data, arch, method, seed):
                 return spec
         raise ConfigError(
-            f"run {data}/{arch}/{method}/seed{seed} is not in study {self.experiment!r}; "
+            f"run {RunSpec.format_run_id(data, arch, method, seed)} is not in study {self.experiment!r}; "
             f"its runs: {', '.join(s.run_id for s in self.runs[:10])}{' ...' if len(self.runs) > 10 else ''}"
         )
 

@@ -35,6 +35,7 @@ FILES = {
     "critic_fit": "critic_fit.json",
 }
 
+RUNS = "runs"  # the folder of a study's results that holds its run folders
 _ID_PATTERN = re.compile(r"^(?P<data>[^/]+)/(?P<arch>[^/]+)/(?P<method>[^/]+)/seed(?P<seed>\d+)$")
 _ID_FORM = "<data>/<arch>/<method>/seed<k>"
 
@@ -78,10 +79,15 @@ class RunSpec:
 
     @property
     def run_id(self) -> str:
-        return f"{self.data}/{self.arch_name}/{self.method_name}/seed{self.seed}"
+        return RunSpec.format_run_id(self.data, self.arch_name, self.method_name, self.seed)
+
+    @staticmethod
+    def format_run_id(data, arch, method, seed) -> str:
+        """`<data>/<arch>/<method>/seed<k>`; with "{data}"... it is the Snakemake wildcard form."""
+        return f"{data}/{arch}/{method}/seed{seed}"
 
     def directory(self, results: Path | str = "results") -> Path:
-        return Path(results) / self.experiment / "runs" / self.run_id
+        return Path(results) / self.experiment / RUNS / self.run_id
 
     def path(self, role: str, results: Path | str = "results") -> Path:
         """The file of `role` (a key of FILES) in this run's folder."""
@@ -90,7 +96,7 @@ class RunSpec:
     @staticmethod
     def wildcard_directory(results: str = "results") -> str:
         """The run folder as a Snakemake wildcard pattern."""
-        return f"{results}/{{exp}}/runs/{{data}}/{{arch}}/{{method}}/seed{{seed}}"
+        return f"{results}/{{exp}}/{RUNS}/" + RunSpec.format_run_id("{data}", "{arch}", "{method}", "{seed}")
 
     @staticmethod
     def parse_run_id(run_id: str) -> dict:
@@ -104,7 +110,7 @@ class RunSpec:
     def identity_from_path(path: Path | str) -> dict | None:
         """A run folder's path -> {experiment, data, arch, method, seed}, or None if it is not one."""
         parts = Path(path).parts
-        if len(parts) < 6 or parts[-5] != "runs":
+        if len(parts) < 6 or parts[-5] != RUNS:
             return None
         try:
             identity = RunSpec.parse_run_id("/".join(parts[-4:]))

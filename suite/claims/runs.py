@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from suite.errors import GanbenchError
-from suite.runspec import FILES
+from suite.runspec import FILES, RUNS
 
 SPEC_FILE = FILES["spec"]
 
@@ -124,7 +124,7 @@ class RunOutputs:
 
 def find_runs(study_dir: Path | str) -> list[Path]:
     """Every run folder (with a run.yaml) under `<study_dir>/runs`, in a stable order."""
-    root = Path(study_dir) / "runs"
+    root = Path(study_dir) / RUNS
     if not root.is_dir():
-        raise GanbenchError(f"{study_dir} has no runs/ folder: pass results/<experiment> of a study that ran")
+        raise GanbenchError(f"{study_dir} has no {RUNS}/ folder: pass results/<experiment> of a study that ran")
     return sorted(path.parent for path in root.glob(f"*/*/*/seed*/{SPEC_FILE}"))

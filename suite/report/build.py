@@ -17,7 +17,7 @@ import yaml
 
 from suite.claims.table import claims_table, display_frame, write_claims_table
 from suite.errors import ConfigError, DataMissingError
-from suite.runspec import FILES
+from suite.runspec import FILES, RunSpec
 from suite.report import figures as figs
 from suite.report import html as page
 from suite.report import published, tables
@@ -145,7 +145,7 @@ def unavailable(records: list[dict]) -> list[str]:
 
 
 def _run_label(r) -> str:
-    return f"{r['data']}/{r['arch']}/{r['method']}/seed{r['seed']}"
+    return RunSpec.format_run_id(r["data"], r["arch"], r["method"], r["seed"])
 
 
 def make_tables(runs, analysis: Analysis, metrics, prdc, real, reference, study, our_protocol, part_costs,

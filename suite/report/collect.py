@@ -13,7 +13,7 @@ import pandas as pd
 
 from suite.errors import DataMissingError, GanbenchError
 from suite.io import write_text
-from suite.runspec import FILES
+from suite.runspec import FILES, RunSpec
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +45,6 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_csv(frame: pd.DataFrame, path: Path) -> None:
     atomic_write_text(path, frame.to_csv(index=False))
-
-
-def _identity_from_path(run_dir: Path) -> dict:
-    """`.../<exp>/runs/<data>/<arch>/<method>/seed<k>` -> identity fields (None where absent)."""
-    parts = run_dir.resolve().parts if run_dir.is_absolute() else run_dir.parts
-    ident = dict.fromkeys(ID_COLUMNS)
-    if len(parts) >= 4 and parts[-1].startswith("seed") and parts[-1][4:].isdigit():
-        ident.update(seed=int(parts[-1][4:]), method=parts[-2], arch=parts[-3], data=parts[-4])
-        if len(parts) >= 6 and parts[-5] == "runs":
-            ident["experiment"] = parts[-6]
-    return ident
 
 
 def _float_or_none(value):
@@ -96,7 +85,7 @@ def read_run(run_dir: Path) -> dict:
 
 def _missing_row(run_dir: Path) -> dict:
     row = dict.fromkeys(RUN_COLUMNS)
-    row.update(_identity_from_path(Path(run_dir)))
+    row.update(RunSpec.identity_from_path(run_dir) or dict.fromkeys(ID_COLUMNS))
     row["status"] = MISSING
     row["run_dir"] = str(run_dir)
     return row

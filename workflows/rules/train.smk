@@ -11,7 +11,7 @@ rule train_run:
         summary=f"{RUN_DIR}/train.json",
         generator=f"{RUN_DIR}/generator.pt",
         samples=report(f"{RUN_DIR}/samples.png", caption="../report/samples.rst", category="Samples",
-                       labels={"run": "{data}/{arch}/{method}/seed{seed}"}),
+                       labels={"run": RunSpec.format_run_id("{data}", "{arch}", "{method}", "{seed}")}),
     log:
         f"{RUN_DIR}/train.log",
     benchmark:

@@ -123,17 +123,19 @@ def _key_value(item: str) -> tuple[str, object]:
 
 
 def cmd_fetch_data(args) -> int:
+    from suite.data import fetch_root
     from suite.data.cifar import download_cifar10
     from suite.data.fashion import download_fashion
 
     fetchers = {"fashion32": download_fashion, "cifar10": download_cifar10}
     if args.name not in fetchers:
         raise ConfigError(f"fetch-data knows {', '.join(fetchers)}; toy sets are generated, not fetched")
+    root = fetch_root(args.root)
     try:
-        fetchers[args.name](Path(args.root))
+        fetchers[args.name](root)
     except (OSError, RuntimeError) as error:  # torchvision raises RuntimeError once every mirror failed
-        raise DataMissingError(f"could not download {args.name} into {args.root} ({' '.join(str(error).split())}); with network "
-                               f"access rerun `python -m suite fetch-data {args.name} --root {args.root}`, "
+        raise DataMissingError(f"could not download {args.name} into {root} ({' '.join(str(error).split())}); with network "
+                               f"access rerun `python -m suite fetch-data {args.name} --root {root}`, "
                                f"or install it offline (Fashion-MNIST: `apt-get install dataset-fashion-mnist`)"
                                ) from None
     return 0
@@ -371,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fetch = commands.add_parser("fetch-data", help="download a data set with torchvision (needs network)")
     fetch.add_argument("name")
-    fetch.add_argument("--root", default="data")
+    fetch.add_argument("--root", help="folder to download into (default: $GANBENCH_DATA_ROOT, else data/)")
     fetch.set_defaults(handler=cmd_fetch_data)
     return parser
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from suite.data.base import ImageData
+from suite.data.base import ImageData, fetch_root
 from suite.errors import DataMissingError
 
 FOLDER = "cifar-10-batches-py"
@@ -24,13 +24,13 @@ def _paths(splits, root: Path) -> list[Path]:
 
 
 def cifar10_present(root: Path | None = None) -> bool:
-    """Whether every batch of both splits is under `root` (default `data/`)."""
-    return all(path.is_file() for path in _paths(BATCHES, root or Path("data")))
+    """Whether every batch of both splits is under `root` (default: $GANBENCH_DATA_ROOT, else `data/`)."""
+    return all(path.is_file() for path in _paths(BATCHES, fetch_root(root)))
 
 
 def load_cifar10(split: str, root: Path | None = None) -> ImageData:
     """Images uint8 [N, 3, 32, 32], labels int64 [N], read from the pickled batches."""
-    root = root or Path("data")
+    root = fetch_root(root)
     paths = _paths([split], root)
     missing = [p for p in paths if not p.is_file()]
     if missing:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from suite.data.base import ImageData
+from suite.data.base import DOWNLOAD_ROOT, ImageData, named_root
 from suite.errors import DataMissingError
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ def read_idx(path: Path) -> np.ndarray:
 
 
 def _roots(root: Path | None) -> list[Path]:
-    return [root] if root is not None else [DEBIAN_ROOT, Path("data")]
+    named = named_root(root)
+    return [named] if named is not None else [DEBIAN_ROOT, DOWNLOAD_ROOT]
 
 
 def locate_fashion(split: str, root: Path | None = None) -> tuple[Path, Path] | None:
@@ -64,7 +65,8 @@ def locate_fashion(split: str, root: Path | None = None) -> tuple[Path, Path] | 
 
 
 def fashion_present(root: Path | None = None) -> bool:
-    """Whether both splits are found (under `root`, or the Debian folder and then `data/`)."""
+    """Whether both splits are found: under `root` or $GANBENCH_DATA_ROOT when named, else in the Debian
+    folder or `data/`."""
     return all(locate_fashion(split, root) for split in FILES)
 
 

@@ -89,11 +89,11 @@ def reference_stats(data, split, extractor, n):
 
 def data_inputs(data):
     """The fetch marker when an image data set is not on disk yet (none for installed or generated sets)."""
-    from suite.data import is_available
+    from suite.data import fetch_root, is_available
 
     if is_available(data, STUDY.config["data_root"]):
         return []
-    return [f"{STUDY.config['data_root'] or 'data'}/.{data}.fetched"]
+    return [f"{fetch_root(STUDY.config['data_root'])}/.{data}.fetched"]
 
 
 def curve_inputs(wildcards):

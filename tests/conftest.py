@@ -1,11 +1,16 @@
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 import torch
 import yaml
+
+from suite.data import ROOT_VARIABLE
+from tests.data.files import write_cifar10, write_fashion_mnist
 
 REPO = Path(__file__).resolve().parents[1]
 # Tests start `snakemake` and the rules start `python`: those of the environment running the tests,
@@ -13,6 +18,17 @@ REPO = Path(__file__).resolve().parents[1]
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 torch.set_num_threads(2)
+
+
+def pytest_configure(config):
+    """Every test, and every process a test starts, reads Fashion-MNIST and CIFAR-10 from small files
+    written here in their real formats (tests/data/files.py), never an installed or downloaded copy.
+    Set before any test module is imported, so the environments they build at import carry it too."""
+    root = Path(tempfile.mkdtemp(prefix="ganbench-test-data-"))
+    write_fashion_mnist(root)
+    write_cifar10(root)
+    os.environ[ROOT_VARIABLE] = str(root)
+    config.add_cleanup(lambda: shutil.rmtree(root, ignore_errors=True))
 
 
 def toy_study(experiment="toy-test", methods=("wgan-gp",), seeds=(0,), iterations=30, **train):

@@ -1,19 +1,16 @@
 import gzip
+import os
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from suite.data import DATASETS, data_shape, is_available, load_dataset
-from suite.data.fashion import read_idx
+from suite.data import DATASETS, ROOT_VARIABLE, data_shape, fetch_root, is_available, load_dataset
+from suite.data.fashion import DEBIAN_ROOT, read_idx
 from suite.errors import ConfigError, DataMissingError
-
-
-def write_idx(path, array):
-    header = b"\x00\x00\x08" + bytes([array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
-    with gzip.open(path, "wb") as handle:
-        handle.write(header + array.astype(np.uint8).tobytes())
+from tests.data.files import CIFAR_BATCH_SIZE, CLASSES, FASHION_SIZES, write_cifar10, write_fashion_mnist, write_idx
 
 
 def test_fashion_from_idx_files_is_padded_to_32(tmp_path):
@@ -101,3 +98,55 @@ def test_is_available_needs_every_split_on_disk(tmp_path):
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(1))
     assert is_available("fashion32", tmp_path)
     assert is_available("toy-swissroll", tmp_path)
+
+
+def test_the_tests_read_small_files_in_the_real_formats():
+    """conftest writes both image sets under $GANBENCH_DATA_ROOT; the loaders find them with no root given."""
+    root = Path(os.environ[ROOT_VARIABLE])
+    for name, magic in (("train-images-idx3-ubyte.gz", 3), ("t10k-labels-idx1-ubyte.gz", 1)):
+        with gzip.open(root / name, "rb") as handle:
+            assert handle.read(4) == bytes([0, 0, 8, magic])
+    for split, size in FASHION_SIZES.items():
+        data = load_dataset("fashion32", split)
+        assert data.images.shape == (size, 1, 32, 32)
+        assert torch.bincount(data.labels).tolist() == [size // CLASSES] * CLASSES
+    with open(root / "cifar-10-batches-py" / "data_batch_1", "rb") as handle:
+        batch = pickle.load(handle, encoding="latin1")
+    assert batch["data"].shape == (CIFAR_BATCH_SIZE, 3072) and batch["data"].dtype == np.uint8
+    assert load_dataset("cifar10", "train").images.shape == (5 * CIFAR_BATCH_SIZE, 3, 32, 32)
+    assert load_dataset("cifar10", "test").labels.shape == (CIFAR_BATCH_SIZE,)
+    assert is_available("fashion32") and is_available("cifar10")
+
+
+def test_a_named_folder_wins_over_the_environment_and_the_environment_over_the_defaults(tmp_path, monkeypatch):
+    named, empty, workdir = tmp_path / "named", tmp_path / "empty", tmp_path / "work"
+    write_fashion_mnist(named, {"train": 20, "test": 10})
+    write_cifar10(named, batch_size=10)
+    empty.mkdir()
+    monkeypatch.setenv(ROOT_VARIABLE, str(empty))
+    assert not is_available("fashion32") and not is_available("cifar10")
+    with pytest.raises(DataMissingError, match="apt-get install dataset-fashion-mnist"):
+        load_dataset("fashion32", "test")
+    assert len(load_dataset("fashion32", "test", root=named)) == 10
+    assert len(load_dataset("cifar10", "test", root=named)) == 10
+    assert fetch_root(None) == empty and fetch_root(named) == named
+
+    monkeypatch.setenv(ROOT_VARIABLE, str(named))
+    assert len(load_dataset("fashion32", "train")) == 20
+
+    monkeypatch.delenv(ROOT_VARIABLE)
+    write_fashion_mnist(workdir / "data", {"train": 20, "test": 30})
+    monkeypatch.chdir(workdir)
+    assert fetch_root(None) == Path("data")
+    expected = 10_000 if DEBIAN_ROOT.is_dir() else 30  # the Debian package first, then data/
+    assert len(load_dataset("fashion32", "test")) == expected
+
+
+@pytest.mark.skipif(not DEBIAN_ROOT.is_dir(), reason=f"{DEBIAN_ROOT} is absent (Debian's dataset-fashion-mnist); "
+                                                     "only this test reads the real data set")
+def test_the_debian_package_holds_all_of_fashion_mnist():
+    for split, size in (("train", 60_000), ("test", 10_000)):
+        data = load_dataset("fashion32", split, root=DEBIAN_ROOT)
+        assert data.images.shape == (size, 1, 32, 32) and data.images.dtype == torch.uint8
+        assert torch.bincount(data.labels).tolist() == [size // 10] * 10
+        assert data.images[:, :, :2].sum() == 0 and int(data.images.max()) == 255

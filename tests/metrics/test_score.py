@@ -23,7 +23,7 @@ def assets(tmp_path_factory):
     weights = root / "inception.pth"
     convert_offline_weights(weights)
     classifier = root / "classifier.pt"
-    train_domain_classifier("fashion32", classifier, seed=0, epochs=1, n_train=2000, n_test=500, batch_size=64)
+    train_domain_classifier("fashion32", classifier, seed=0, epochs=3, batch_size=64)
     compute_reference("fashion32", "train", "inception-v3-compat", 32, root / "inception-ref.npz",
                       weights_path=str(weights))
     compute_reference("fashion32", "train", "domain", 500, root / "domain-ref.npz", weights_path=str(classifier))

@@ -143,7 +143,10 @@ class Study:
         return list(dict.fromkeys(spec.data for spec in self.runs))
 
 
-def _method_spec(name: str, methods: dict, where: str, family: str | None = None) -> dict:
+def _method_spec(name: str, methods: dict, grid: str, family: str | None = None,
+                 setting: str | None = None) -> dict:
+    """The resolved method `name` (a preset or an entry of `methods:`) of the grid at `grid`
+    (`grids[2]`), under `setting` (A-F) if given."""
     from suite.methods import PRESETS, resolve_method
 
     if name in methods:
@@ -152,12 +155,30 @@ def _method_spec(name: str, methods: dict, where: str, family: str | None = None
         entry = name
     else:
         allowed = sorted(set(PRESETS) | set(methods))
-        raise ConfigError(f"config error at {where}: unknown method {name!r}; allowed: {', '.join(allowed)} "
+        raise ConfigError(f"config error at {grid}.methods: unknown method {name!r}; allowed: {', '.join(allowed)} "
                           "(presets, or names under `methods:`)")
+    at = f"methods.{name}"
+    if setting is not None:
+        entry = {"preset": entry} if isinstance(entry, str) else dict(entry)
+        if entry.get("setting") is not None:
+            raise ConfigError(f"config error at {grid}.settings: method {name!r} names setting {entry['setting']} "
+                              "itself; list it without the grid's settings, or drop its own")
+        entry["setting"] = setting
+        at = f"{grid}.settings (method {name} under setting {setting})"
     try:
         return resolve_method(entry, family).to_dict()
     except ConfigError as error:
-        raise ConfigError(f"config error at methods.{name}: {error}") from None
+        raise ConfigError(f"config error at {at}: {error}") from None
+
+
+def grid_methods(grid: dict) -> list[tuple[str, str, str | None]]:
+    """(run method name, method name, setting) for each method of a grid, crossed with its `settings`:
+    `settings: [A, D]` turns method `gan-sn` into runs named `gan-sn+A` and `gan-sn+D`."""
+    from suite.methods.settings import setting_method_name
+
+    settings = grid.get("settings") or [None]
+    return [(name if setting is None else setting_method_name(name, setting), name, setting)
+            for name in grid["methods"] for setting in settings]
 
 
 def _arch_spec(name: str, archs: dict, where: str) -> dict:
@@ -256,8 +277,8 @@ def resolve_study(raw: dict) -> Study:
         for data in grid["data"]:
             for arch_name in grid["archs"]:
                 arch = _arch_spec(arch_name, config["archs"], f"grids[{index}].archs")
-                for method_name in grid["methods"]:
-                    method = _method_spec(method_name, config["methods"], f"grids[{index}].methods", arch["family"])
+                for method_name, entry_name, setting in grid_methods(grid):
+                    method = _method_spec(entry_name, config["methods"], f"grids[{index}]", arch["family"], setting)
                     for seed in grid["seeds"]:
                         spec = RunSpec(
                             experiment=config["experiment"], data=data, arch_name=arch_name, arch=arch,

@@ -8,6 +8,7 @@ from suite.methods.penalties import (
     critic_penalty,
     finite_difference_penalty,
     gradient_penalty,
+    orthonormal_penalty,
 )
 from suite.methods.schedules import critic_steps, lr_factor, set_learning_rates, total_critic_steps
 from suite.methods.spec import (
@@ -16,10 +17,12 @@ from suite.methods.spec import (
     FIELDS,
     PRESETS,
     REQUIRED,
+    SETTINGS_STUDY_METHODS,
     MethodSpec,
     ignored_fields,
     resolve_method,
 )
+from suite.methods.settings import SETTINGS, Setting
 from suite.methods.spectral_norm import is_spectral_normed, spectral_norm, spectral_sigmas
 
 __all__ = [
@@ -28,8 +31,11 @@ __all__ = [
     "FIELDS",
     "PRESETS",
     "REQUIRED",
+    "SETTINGS",
+    "SETTINGS_STUDY_METHODS",
     "MethodSpec",
     "SelfAttention",
+    "Setting",
     "apply_critic_constraint",
     "clip_parameters",
     "critic_loss",
@@ -42,6 +48,7 @@ __all__ = [
     "is_spectral_normed",
     "lr_factor",
     "make_optimizers",
+    "orthonormal_penalty",
     "resolve_method",
     "set_learning_rates",
     "spectral_norm",

@@ -1,4 +1,5 @@
-"""Critic constraints: gradient penalties added to the critic loss, and weight clipping."""
+"""Critic constraints: gradient penalties and the orthonormal regularizer added to the critic loss,
+and weight clipping."""
 import torch
 from torch import nn
 
@@ -52,6 +53,38 @@ def finite_difference_penalty(critic: nn.Module, real: torch.Tensor, fake: torch
     return lam * _deviation(slopes / distances, one_sided)
 
 
+_TRANSPOSED = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+_WEIGHT_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d) + _TRANSPOSED
+
+
+def weight_matrix(layer: nn.Module) -> torch.Tensor:
+    """The weight a layer trains, as [out, in*k*k] (output channels are dim 1 of a transposed conv):
+    `weight_orig` under the suite's spectral norm, the parametrized weight under weight norm."""
+    weight = layer.weight_orig if hasattr(layer, "weight_orig") else layer.weight
+    if isinstance(layer, _TRANSPOSED):
+        weight = weight.transpose(0, 1)
+    return weight.reshape(weight.shape[0], -1)
+
+
+def orthonormal_deviation(matrix: torch.Tensor) -> torch.Tensor:
+    """||W^T W - I||_F^2 for W [m, n], exactly, from the smaller Gram matrix.
+
+    ||W^T W - I_n||^2 = sum(s^4) - 2 sum(s^2) + n over W's singular values s, and sum(s^4) is the
+    squared norm of either Gram matrix, so the m x m one serves a wide W (a conv's [out, in*k*k])
+    without forming the n x n one.
+    """
+    rows, cols = matrix.shape
+    gram = matrix @ matrix.T if rows <= cols else matrix.T @ matrix
+    return gram.square().sum() - 2.0 * matrix.square().sum() + cols
+
+
+def orthonormal_penalty(critic: nn.Module, lam: float) -> torch.Tensor:
+    """lam * sum over the critic's conv and linear layers of ||W^T W - I||_F^2 (Brock et al. 2016, as
+    SN-GAN section 3, Eq. 14 writes it), W reshaped to [out, in*k*k]."""
+    layers = [module for module in critic.modules() if isinstance(module, _WEIGHT_LAYERS)]
+    return lam * sum(orthonormal_deviation(weight_matrix(layer)) for layer in layers)
+
+
 def critic_penalty(spec: MethodSpec, critic: nn.Module, real: torch.Tensor,
                    fake: torch.Tensor) -> torch.Tensor:
     """The penalty term of `spec.constraint` (a 0-d zero when it has none)."""
@@ -59,6 +92,8 @@ def critic_penalty(spec: MethodSpec, critic: nn.Module, real: torch.Tensor,
         return gradient_penalty(critic, real, fake, spec.gp_lambda, spec.one_sided)
     if spec.constraint == "gp-fd":
         return finite_difference_penalty(critic, real, fake, spec.gp_lambda, spec.fd_pairs, spec.one_sided)
+    if spec.constraint == "ortho":
+        return orthonormal_penalty(critic, spec.ortho_lambda)
     return real.new_zeros(())
 
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from numbers import Real
 
 from suite.errors import ConfigError
+from suite.methods.settings import SETTING_FIELDS, SETTINGS, setting
 
 ALLOWED: dict[str, tuple] = {
     "loss": ("wasserstein", "hinge", "ns"),
-    "constraint": ("none", "clip", "gp", "gp-fd"),
-    "d_norm": ("none", "bn", "ln", "sn"),
+    "constraint": ("none", "clip", "gp", "gp-fd", "ortho"),
+    "d_norm": ("none", "bn", "ln", "sn", "wn"),
     "g_norm": ("bn", "sn+bn", "none"),
     "optimizer": ("adam", "rmsprop"),
     "fd_pairs": ("independent", "same"),
@@ -22,6 +23,12 @@ ALLOWED: dict[str, tuple] = {
 REQUIRED = ("loss", "constraint", "d_norm", "g_norm", "optimizer", "lr_d", "lr_g", "n_dis")
 
 _GRADIENT_PENALTIES = ("gp", "gp-fd")
+_MULTIPLIER_NORMS = ("bn", "ln", "wn")  # the critic norms with a learned multiplier gamma
+
+# SN-GAN adds Brock et al.'s term ||W^T W - I||_F^2 to the objective as it is (Miyato et al. 2018,
+# section 3, Eq. 14: "augmented the adversarial objective function by adding the following term");
+# neither section 4 nor the appendix names another coefficient, so 1. docs/methods.md says more.
+ORTHO_LAMBDA = 1.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,7 +41,9 @@ class MethodSpec:
     gp_lambda: float = 10.0
     one_sided: bool = False
     fd_pairs: str = "independent"
+    ortho_lambda: float = ORTHO_LAMBDA
     d_norm: str
+    d_norm_affine: bool = True
     g_norm: str
     power_iterations: int = 1
     g_attention: int | None = None
@@ -46,20 +55,22 @@ class MethodSpec:
     lr_schedule: str = "constant"
     n_dis: int
     n_dis_schedule: str = "constant"
+    setting: str | None = None
 
     def __post_init__(self):
         for field, allowed in ALLOWED.items():
             value = getattr(self, field)
             if value not in allowed:
                 raise ConfigError(f"{field} {value!r} is not allowed; allowed: {', '.join(allowed)}")
-        for field in ("lr_d", "lr_g", "clip_value"):
+        for field in ("lr_d", "lr_g", "clip_value", "ortho_lambda"):
             self._set(field, _positive(field, getattr(self, field)))
         self._set("gp_lambda", _number("gp_lambda", self.gp_lambda, minimum=0.0))
         self._set("betas", _betas(self.betas))
         self._set("n_dis", _int_at_least("n_dis", self.n_dis, 1))
         self._set("power_iterations", _int_at_least("power_iterations", self.power_iterations, 1))
-        if not isinstance(self.one_sided, bool):
-            raise ConfigError(f"one_sided must be true or false, got {self.one_sided!r}")
+        for field in ("one_sided", "d_norm_affine"):
+            if not isinstance(getattr(self, field), bool):
+                raise ConfigError(f"{field} must be true or false, got {getattr(self, field)!r}")
         for field in ("g_attention", "d_attention"):
             value = getattr(self, field)
             if value is not None:
@@ -69,6 +80,17 @@ class MethodSpec:
                 f"constraint {self.constraint!r} with d_norm 'bn': batch norm mixes examples, "
                 "which breaks the per-example gradient penalty (allowed, as in the peers)",
                 UserWarning, stacklevel=3)
+        if self.setting is not None:
+            self._check_setting()
+
+    def _check_setting(self) -> None:
+        """A record that names a setting holds that setting's optimizer fields (run.yaml stays truthful)."""
+        fixed = setting(self.setting).method_fields()
+        differing = [field for field, value in fixed.items() if getattr(self, field) != value]
+        if differing:
+            wanted = ", ".join(f"{field} {fixed[field]!r}" for field in differing)
+            raise ConfigError(f"setting {self.setting} fixes {wanted}; remove the conflicting field(s) "
+                              "or the setting")
 
     def _set(self, field: str, value) -> None:
         object.__setattr__(self, field, value)
@@ -132,6 +154,21 @@ PRESETS: dict[str, MethodSpec] = {
                         betas=(0.0, 0.9), n_dis=1),
 }
 
+# The critic regularizers of SN-GAN's settings study (Miyato et al. 2018, section 4.1, Figs. 1-2),
+# beside `wgan-gp` above: all on the standard (non-saturating) GAN loss, clipping at c = 0.01 and the
+# penalty at lambda = 10 as there, and "the multiplier parameter gamma" removed from BN, LN and WN.
+# Their optimizer fields are setting C's (Table 1); a study crosses them with settings A-F.
+_STANDARD_GAN = dict(loss="ns", g_norm="bn", **SETTINGS["C"].method_fields())
+PRESETS |= {
+    "gan-wc": MethodSpec(**_STANDARD_GAN, constraint="clip", clip_value=0.01, d_norm="none"),
+    "gan-gp": MethodSpec(**_STANDARD_GAN, constraint="gp", gp_lambda=10.0, d_norm="none"),
+    "gan-bn": MethodSpec(**_STANDARD_GAN, constraint="none", d_norm="bn", d_norm_affine=False),
+    "gan-ln": MethodSpec(**_STANDARD_GAN, constraint="none", d_norm="ln", d_norm_affine=False),
+    "gan-wn": MethodSpec(**_STANDARD_GAN, constraint="none", d_norm="wn", d_norm_affine=False),
+    "gan-ortho": MethodSpec(**_STANDARD_GAN, constraint="ortho", d_norm="none"),
+    "gan-sn": MethodSpec(**_STANDARD_GAN, constraint="none", d_norm="sn"),
+}
+SETTINGS_STUDY_METHODS = ("gan-wc", "gan-gp", "wgan-gp", "gan-bn", "gan-ln", "gan-wn", "gan-ortho", "gan-sn")
 
 # Per arch family, the fields in which a preset differs from its base entry above. SN-GAN trains
 # its ResNet with Adam 2e-4, betas (0, 0.9), n_dis 5 (the base `sngan`), but its standard CNN
@@ -159,6 +196,11 @@ def ignored_fields(spec: MethodSpec) -> dict[str, str]:
                               f"this method's constraint is {spec.constraint!r}")
     if spec.constraint != "gp-fd":
         ignored["fd_pairs"] = f"only constraint gp-fd reads it, this method's constraint is {spec.constraint!r}"
+    if spec.constraint != "ortho":
+        ignored["ortho_lambda"] = f"only constraint ortho reads it, this method's constraint is {spec.constraint!r}"
+    if spec.d_norm not in _MULTIPLIER_NORMS:
+        ignored["d_norm_affine"] = (f"only critic norms with a multiplier ({', '.join(_MULTIPLIER_NORMS)}) read "
+                                    f"it, this method's d_norm is {spec.d_norm!r}")
     if spec.optimizer != "adam":
         ignored["betas"] = f"only optimizer adam has betas, this method's optimizer is {spec.optimizer!r}"
     if spec.d_norm != "sn" and spec.g_norm != "sn+bn":
@@ -169,6 +211,9 @@ def ignored_fields(spec: MethodSpec) -> dict[str, str]:
 
 def resolve_method(entry, family: str | None = None) -> MethodSpec:
     """A preset name, `{preset: name, <field>: override...}`, or a mapping of all parts.
+
+    `setting: <A-F>` in a mapping sets optimizer adam and the lr, betas and n_dis of that row of
+    SN-GAN Table 1 (suite.methods.settings); giving any of those fields beside it is refused.
 
     `family` (an arch family) selects the preset's per-family entry in FAMILY_PRESETS. A field
     given explicitly that the resolved method ignores is refused, and so is optimizer adam
@@ -188,6 +233,7 @@ def resolve_method(entry, family: str | None = None) -> MethodSpec:
     parts = {key: value for key, value in entry.items() if key != "preset"}
     if "preset" not in entry and set(parts) == set(FIELDS):
         return MethodSpec(**parts)
+    parts = _with_setting(parts)
     if "preset" in entry:
         base = _preset(entry["preset"], family)
         spec = dataclasses.replace(base, **parts)
@@ -204,6 +250,20 @@ def resolve_method(entry, family: str | None = None) -> MethodSpec:
         source = f"preset {entry['preset']!r} uses rmsprop" if "preset" in entry else "no preset gives them"
         raise ConfigError(f"optimizer adam needs betas ({source}): give betas: [beta1, beta2]")
     return spec
+
+
+def _with_setting(parts: dict) -> dict:
+    """`parts` with the optimizer fields of its `setting` (SN-GAN Table 1) filled in; a setting and
+    any field it fixes given together are refused."""
+    name = parts.get("setting")
+    if name is None:
+        return parts
+    fixed = setting(name).method_fields()
+    conflicting = [field for field in SETTING_FIELDS if field in parts]
+    if conflicting:
+        raise ConfigError(f"setting {name} fixes {', '.join(SETTING_FIELDS)}; remove "
+                          f"{', '.join(conflicting)} or the setting")
+    return {**parts, **fixed}
 
 
 def _refuse_ignored(spec: MethodSpec, parts: dict) -> None:

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.nn.utils.parametrizations import weight_norm
 
 from suite.errors import ConfigError
 from suite.methods import SelfAttention, spectral_norm
 
-CRITIC_NORMS = ("none", "bn", "ln", "sn")
+CRITIC_NORMS = ("none", "bn", "ln", "sn", "wn")
 GENERATOR_NORMS = ("bn", "sn+bn", "none")
 
 WEIGHT_LAYER_TYPES = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
@@ -26,6 +27,12 @@ class Layers:
     norm: "none", "bn" (batch norm) or "ln" (per-example norm over all features).
     attention_size: feature-map size at which to insert one SelfAttention, or None.
     power_iterations: spectral norm's power iterations per forward (the method's power_iterations).
+    weight_normed: reparametrize every conv/linear weight as g * v / ||v|| per output channel
+        (torch's weight_norm parametrization, Salimans & Kingma 2016).
+    affine: keep the learned multiplier gamma of the norms and of weight norm; without it (SN-GAN
+        section 4.1 removes it) gamma is a buffer of ones, the shift beta of BN and LN still learned.
+    orthogonal_init: draw every conv/linear weight as a random orthonormal matrix [out, in*k*k]
+        (SN-GAN section 4.1, for the orthonormal regularizer).
     """
 
     net: str
@@ -33,9 +40,25 @@ class Layers:
     norm: str
     attention_size: int | None
     power_iterations: int = 1
+    weight_normed: bool = False
+    affine: bool = True
+    orthogonal_init: bool = False
 
     def _wrap(self, layer: nn.Module) -> nn.Module:
-        return spectral_norm(layer, self.power_iterations) if self.spectral else layer
+        if self.orthogonal_init:
+            nn.init.orthogonal_(layer.weight)
+        if self.spectral:
+            return spectral_norm(layer, self.power_iterations)
+        if self.weight_normed:
+            layer = weight_norm(layer)
+            if not self.affine:
+                _fix_multiplier(layer.parametrizations.weight, "original0")
+        return layer
+
+    def _norm(self, norm: nn.Module) -> nn.Module:
+        if not self.affine:
+            _fix_multiplier(norm, "weight")
+        return norm
 
     def conv(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
              bias: bool = True) -> nn.Module:
@@ -56,19 +79,19 @@ class Layers:
     def norm2d(self, channels: int) -> nn.Module:
         """Norm of a [N, C, H, W] feature map; "ln" normalizes each example over (C, H, W)."""
         if self.norm == "bn":
-            return nn.BatchNorm2d(channels)
+            return self._norm(nn.BatchNorm2d(channels))
         if self.norm == "ln":
             # One group spanning all channels = layer norm over (C, H, W) with a
             # per-channel affine, independent of the other examples in the batch.
-            return nn.GroupNorm(1, channels)
+            return self._norm(nn.GroupNorm(1, channels))
         return nn.Identity()
 
     def norm1d(self, features: int) -> nn.Module:
         """Norm of a [N, F] feature vector."""
         if self.norm == "bn":
-            return nn.BatchNorm1d(features)
+            return self._norm(nn.BatchNorm1d(features))
         if self.norm == "ln":
-            return nn.LayerNorm(features)
+            return self._norm(nn.LayerNorm(features))
         return nn.Identity()
 
     def attention_at(self, size: int, channels: int) -> list[nn.Module]:
@@ -91,6 +114,14 @@ class Layers:
                               f"{family} {self.net}; allowed: {allowed} (or null)")
 
 
+def _fix_multiplier(module: nn.Module, name: str) -> None:
+    """Replace the learned multiplier Parameter `name` by a buffer of ones: no longer trained (nor
+    clipped), still saved with the module's state and moved with it."""
+    ones = torch.ones_like(getattr(module, name).detach())
+    delattr(module, name)
+    module.register_buffer(name, ones)
+
+
 def _attention_size(spec, key: str) -> int | None:
     size = getattr(spec, key)
     if size is None:
@@ -101,11 +132,13 @@ def _attention_size(spec, key: str) -> int | None:
 
 
 def critic_layers(spec) -> Layers:
-    """The critic's layer choices from spec.d_norm and spec.d_attention."""
+    """The critic's layer choices from spec.d_norm, d_norm_affine, d_attention and (for the orthonormal
+    regularizer's initialization) constraint."""
     if spec.d_norm not in CRITIC_NORMS:
         raise ConfigError(f"d_norm={spec.d_norm!r} is unknown; allowed: {', '.join(CRITIC_NORMS)}")
-    spectral = spec.d_norm == "sn"
-    return Layers(net="critic", spectral=spectral, norm="none" if spectral else spec.d_norm,
+    return Layers(net="critic", spectral=spec.d_norm == "sn", weight_normed=spec.d_norm == "wn",
+                  norm=spec.d_norm if spec.d_norm in ("bn", "ln") else "none", affine=spec.d_norm_affine,
+                  orthogonal_init=spec.constraint == "ortho",
                   attention_size=_attention_size(spec, "d_attention"), power_iterations=spec.power_iterations)
 
 

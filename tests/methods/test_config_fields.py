@@ -28,6 +28,11 @@ def study_with(method) -> dict:
     ({"preset": "wgan-gp", "n_critic": 5}, "allowed keys: betas, clip_value"),
     ({"preset": "wgan-gp", "clip_value": 0.1}, "methods.custom: clip_value is ignored by this method"),
     ({"preset": "wgan-wc", "betas": [0.5, 0.9]}, "methods.custom: betas is ignored by this method"),
+    ({"preset": "gan-gp", "ortho_lambda": 0.1}, "methods.custom: ortho_lambda is ignored by this method"),
+    ({"preset": "gan-sn", "d_norm_affine": False}, "methods.custom: d_norm_affine is ignored by this method"),
+    ({"preset": "gan-ortho", "ortho_lambda": 0}, "methods.custom: ortho_lambda must be > 0, got 0"),
+    ({"preset": "gan-bn", "d_norm_affine": "no"}, "methods.custom.d_norm_affine: 'no' is not of type 'boolean'"),
+    ({"preset": "gan-wn", "d_norm": "in"}, "methods.custom.d_norm: 'in' is not allowed; allowed: none, bn, ln, sn, wn"),
 ])
 def test_bad_method_fields_fail_the_study_in_one_line(method, fragment):
     with pytest.raises(ConfigError) as error:

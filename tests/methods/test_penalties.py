@@ -207,3 +207,66 @@ def test_other_constraints_change_nothing(preset):
     apply_critic_constraint(PRESETS[preset], critic)
     for name, value in critic.state_dict().items():
         assert torch.equal(value, before[name])
+
+
+# The orthonormal regularizer (Brock et al. 2016, SN-GAN Eq. 14) and the gradient penalty on the
+# standard GAN loss (SN-GAN's GAN-GP).
+
+@pytest.mark.parametrize("shape", [(6, 6), (4, 27), (27, 4), (1, 50)])
+def test_orthonormal_deviation_is_the_frobenius_norm_of_wtw_minus_i(shape):
+    from suite.methods.penalties import orthonormal_deviation
+
+    matrix = torch.randn(*shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    literal = (matrix.T @ matrix - torch.eye(shape[1], dtype=torch.float64)).square().sum()
+    singular = torch.linalg.svdvals(matrix)
+    # sum over W^T W's n eigenvalues (s_i^2, then zeros) of (lambda - 1)^2
+    from_svd = (singular.square() - 1).square().sum() + (shape[1] - len(singular))
+    value = orthonormal_deviation(matrix)
+    assert value.item() == pytest.approx(literal.item(), rel=1e-12)
+    assert value.item() == pytest.approx(from_svd.item(), rel=1e-12)
+
+
+def test_orthonormal_deviation_has_the_literal_gradient():
+    from suite.methods.penalties import orthonormal_deviation
+
+    matrix = torch.randn(3, 12, generator=torch.Generator().manual_seed(2), dtype=torch.float64,
+                         requires_grad=True)
+    (ours,) = torch.autograd.grad(orthonormal_deviation(matrix), matrix)
+    (literal,) = torch.autograd.grad((matrix.T @ matrix - torch.eye(12, dtype=torch.float64)).square().sum(), matrix)
+    # d/dW ||W^T W - I||^2 = 4 W (W^T W - I)
+    closed = 4 * matrix.detach() @ (matrix.detach().T @ matrix.detach() - torch.eye(12, dtype=torch.float64))
+    assert torch.allclose(ours, literal) and torch.allclose(ours, closed)
+
+
+def test_orthonormal_penalty_sums_lambda_times_every_conv_and_linear():
+    critic = nn.Sequential(nn.Conv2d(1, 2, 3), nn.LeakyReLU(0.1), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(8, 1))
+    with torch.no_grad():
+        critic[0].weight.copy_(torch.arange(18.0).reshape(2, 1, 3, 3) / 10)
+        critic[4].weight.fill_(0.5)
+    conv = critic[0].weight.reshape(2, 9)
+    expected = (conv.T @ conv - torch.eye(9)).square().sum() + ((0.25 * 8 - 1) ** 2 + 7)  # linear: s^2 = 8 * 0.25
+    spec = dataclasses.replace(PRESETS["gan-ortho"], ortho_lambda=0.5)
+    penalty = critic_penalty(spec, critic, torch.zeros(2, 1, 4, 4), torch.zeros(2, 1, 4, 4))
+    assert penalty.item() == pytest.approx(0.5 * expected.item(), rel=1e-6)
+
+
+def test_orthonormal_penalty_is_its_floor_on_an_orthonormal_init():
+    from suite.methods import resolve_method
+    from suite.methods.penalties import orthonormal_penalty, weight_matrix
+    from suite.models import build_models
+
+    _, critic = build_models({"family": "dcgan", "width": 2}, resolve_method("gan-ortho"), (1, 32, 32))
+    shapes = [weight_matrix(m).shape for m in critic.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    # orthonormal rows of a wide [m, n] W leave n - m zero eigenvalues of W^T W; a tall W has none
+    floor = sum(max(cols - rows, 0) for rows, cols in shapes)
+    assert orthonormal_penalty(critic, 1.0).item() == pytest.approx(floor, rel=1e-5)
+
+
+def test_gan_gp_is_the_gradient_penalty_on_the_standard_loss(linear_case):
+    critic, real, fake = linear_case
+    spec = PRESETS["gan-gp"]
+    assert (spec.loss, spec.constraint, spec.gp_lambda) == ("ns", "gp", 10.0)
+    torch.manual_seed(3)
+    penalty = critic_penalty(spec, critic, real, fake)
+    torch.manual_seed(3)
+    assert penalty.item() == gradient_penalty(critic, real, fake, 10.0).item()

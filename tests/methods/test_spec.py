@@ -28,6 +28,19 @@ PUBLISHED_TABLE = {
     "sagan": dict(loss="hinge", constraint="none", d_norm="sn", g_norm="sn+bn", g_attention=16,
                   d_attention=16, optimizer="adam", lr_d=4e-4, lr_g=1e-4, betas=(0.0, 0.9),
                   n_dis=1),
+    # SN-GAN (Miyato et al. 2018) section 4.1: the standard GAN loss for all but WGAN-GP, c = 0.01,
+    # lambda = 10, no gamma in BN, LN, WN; Adam at setting C of Table 1 (2e-4, 0.5, 0.999, n_dis 1).
+    **{name: dict(loss="ns", g_norm="bn", optimizer="adam", lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999), n_dis=1,
+                  setting=None, **parts)
+       for name, parts in {
+           "gan-wc": dict(constraint="clip", clip_value=0.01, d_norm="none"),
+           "gan-gp": dict(constraint="gp", gp_lambda=10.0, d_norm="none"),
+           "gan-bn": dict(constraint="none", d_norm="bn", d_norm_affine=False),
+           "gan-ln": dict(constraint="none", d_norm="ln", d_norm_affine=False),
+           "gan-wn": dict(constraint="none", d_norm="wn", d_norm_affine=False),
+           "gan-ortho": dict(constraint="ortho", ortho_lambda=1.0, d_norm="none"),
+           "gan-sn": dict(constraint="none", d_norm="sn"),
+       }.items()},
 }
 
 COMPOSED = dict(loss="hinge", constraint="gp", d_norm="ln", g_norm="none", optimizer="adam",

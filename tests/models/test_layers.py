@@ -140,3 +140,68 @@ def test_residual_scales_the_branch_only():
     x = torch.randn(5, 3)
     assert torch.allclose(block(x), shortcut(x) + 0.3 * branch(x))
     assert torch.allclose(Residual(branch)(x), x + branch(x))
+
+
+# Weight norm, the multiplier SN-GAN removes, and the orthonormal initialization.
+
+def _critic(preset: str, **overrides):
+    import dataclasses
+
+    from suite.methods import PRESETS
+
+    spec = dataclasses.replace(PRESETS[preset], **overrides)
+    return build_models({"family": "dcgan", "width": 2}, spec, (1, 32, 32))[1]
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_weight_norm_reparametrizes_every_critic_weight(affine):
+    critic = _critic("gan-wn", d_norm_affine=affine)
+    layers = weight_layers(critic)
+    assert layers and all(nn.utils.parametrize.is_parametrized(layer, "weight") for layer in layers)
+    for layer in layers:
+        weight = layer.weight.detach().flatten(1)
+        g = layer.parametrizations.weight.original0.detach().flatten()
+        v = layer.parametrizations.weight.original1.detach().flatten(1)
+        assert torch.allclose(weight, g[:, None] * v / v.norm(dim=1, keepdim=True), atol=1e-6)
+        names = {name for name, _ in layer.named_parameters()}
+        assert ("parametrizations.weight.original0" in names) == affine
+    if not affine:  # w = v / ||v||: every output channel's weight has norm 1, and g stays in the state
+        assert all(torch.allclose(layer.weight.flatten(1).norm(dim=1), torch.ones(1), atol=1e-6) for layer in layers)
+        assert all("parametrizations.weight.original0" in layer.state_dict() for layer in layers)
+
+
+def test_weight_norm_gradient_is_orthogonal_to_v():
+    """d loss / d v = (g/||v||) (I - v v^T/||v||^2) d loss / d w: no component along v."""
+    critic = _critic("gan-wn")
+    critic(torch.randn(3, 1, 32, 32, generator=torch.Generator().manual_seed(0))).sum().backward()
+    for layer in weight_layers(critic):
+        v = layer.parametrizations.weight.original1
+        along = (v.grad.flatten(1) * v.detach().flatten(1)).sum(dim=1) / v.detach().flatten(1).norm(dim=1)
+        assert along.abs().max() < 1e-5 * max(v.grad.abs().max().item(), 1e-12)
+
+
+@pytest.mark.parametrize("d_norm, norm_type", [("bn", nn.BatchNorm2d), ("ln", nn.GroupNorm)])
+def test_affine_free_norms_keep_the_shift_and_fix_gamma_at_one(d_norm, norm_type):
+    critic = _critic(f"gan-{d_norm}")
+    norms = modules_of(critic, norm_type)
+    assert norms
+    for norm in norms:
+        assert dict(norm.named_buffers())["weight"].eq(1).all()
+        assert [name for name, _ in norm.named_parameters()] == ["bias"]
+    norm = norms[0]
+    with torch.no_grad():
+        norm.bias.fill_(0.25)
+    x = torch.randn(4, len(norm.bias), 5, 5, generator=torch.Generator().manual_seed(0))
+    axes = (0, 2, 3) if d_norm == "bn" else (1, 2, 3)
+    expected = (x - x.mean(axes, keepdim=True)) / torch.sqrt(x.var(axes, unbiased=False, keepdim=True) + 1e-5) + 0.25
+    assert torch.allclose(norm(x), expected, atol=1e-5)
+
+
+def test_the_orthonormal_regularizer_starts_from_orthonormal_weights():
+    critic = _critic("gan-ortho")
+    for layer in weight_layers(critic):
+        matrix = layer.weight.detach().reshape(layer.weight.shape[0], -1)
+        gram = matrix @ matrix.T if matrix.shape[0] <= matrix.shape[1] else matrix.T @ matrix
+        assert torch.allclose(gram, torch.eye(len(gram)), atol=1e-5)
+    plain = weight_layers(_critic("gan-wc"))[1].weight.detach().flatten(1)
+    assert not torch.allclose(plain @ plain.T, torch.eye(len(plain)), atol=1e-2)

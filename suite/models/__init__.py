@@ -2,9 +2,12 @@
 
     generator, critic = build_models({"family": "dcgan", "width": 64}, spec, (1, 32, 32))
 
-`spec` is a MethodSpec; only its d_norm, g_norm, g_attention and d_attention are read.
+`spec` is a MethodSpec; only its d_norm, g_norm, g_attention and d_attention are read, and by a
+family with `critic_reads_method` (the random architectures) the whole spec.
 An arch key `k` (width, depth) sets both nets; `g_k` / `d_k`, when given, override it for the
-generator / the critic alone.
+generator / the critic alone. A family's `recorded` keys are derived from its params (the random
+family's drawn factors): the resolved arch holds them, so run.yaml shows them, and an arch that
+states one must state the derived value.
 """
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,7 +16,7 @@ from torch import nn
 
 from suite.errors import ConfigError
 from suite.runspec import net_params
-from suite.models import dcgan, mlp, resnet, resnet_deep
+from suite.models import dcgan, mlp, random_arch, resnet, resnet_deep, variants
 from suite.models.layers import (CRITIC_NORMS, GENERATOR_NORMS, Critic, Generator,
                                  count_main_path_layers, count_weight_layers, critic_layers,
                                  generator_layers)
@@ -47,6 +50,9 @@ class ArchFamily:
     params: dict[str, Param] = field(default_factory=dict)
     images_only: bool = True
     check: Callable[[dict], None] | None = None
+    critic_reads_method: bool = False
+    recorded: Callable[[dict], dict] | None = None
+    recorded_values: dict[str, tuple] = field(default_factory=dict)
 
 
 def _net_widths(width: Param) -> dict[str, Param]:
@@ -55,6 +61,9 @@ def _net_widths(width: Param) -> dict[str, Param]:
             "g_width": Param(None, width.minimum, "the generator's width (null: width)", nullable=True),
             "d_width": Param(None, width.minimum, "the critic's width (null: width)", nullable=True)}
 
+
+# gan_64x64.py: DIM = 64 for every Fig. 2 variant.
+_VARIANT_WIDTHS = _net_widths(Param(64, 1, "d: G's 4x4 map and D's last conv have 4d channels"))
 
 ARCHS: dict[str, ArchFamily] = {
     "dcgan": ArchFamily(
@@ -83,6 +92,29 @@ ARCHS: dict[str, ArchFamily] = {
          "g_width": Param(None, 1, "hidden units of the generator (null: width)", nullable=True),
          "g_depth": Param(None, 1, "generator linear layers (null: depth)", nullable=True)},
         images_only=False),
+    **{name: ArchFamily(name, description, build_generator, build_critic, params)
+       for name, description, build_generator, build_critic, params in (
+           ("wgangp-dcgan", "WGAN-GP Fig. 2 baseline: the authors' DCGAN G and D at 32x32 (5x5 convs, "
+            "lReLU 0.2 in D)", variants.baseline_generator, variants.baseline_critic, _VARIANT_WIDTHS),
+           ("wgangp-g-constant", "WGAN-GP Fig. 2: G without norm and with d filters in every layer; "
+            "DCGAN D", variants.constant_no_norm_generator, variants.baseline_critic, _VARIANT_WIDTHS),
+           ("wgangp-g-mlp", "WGAN-GP Fig. 2: G a 4-layer 512-unit ReLU MLP; DCGAN D",
+            variants.mlp_no_norm_generator, variants.baseline_critic,
+            {"width": _VARIANT_WIDTHS["width"],
+             "g_width": Param(variants.MLP_UNITS, 1, "hidden units of the MLP generator")}),
+           ("wgangp-no-norm", "WGAN-GP Fig. 2: DCGAN G and D without any normalization",
+            variants.no_norm_generator, variants.no_norm_critic, _VARIANT_WIDTHS),
+           ("wgangp-gated", "WGAN-GP Fig. 2: gated multiplicative units sigmoid(a)*tanh(b) in G and D",
+            variants.gated_generator, variants.gated_critic, _VARIANT_WIDTHS),
+           ("wgangp-tanh", "WGAN-GP Fig. 2: tanh nonlinearities everywhere in G and D",
+            variants.tanh_generator, variants.tanh_critic, _VARIANT_WIDTHS))},
+    "random": ArchFamily(
+        "random", "WGAN-GP section 5.1: draw k of the random space (nonlinearity, depth, norm, filters "
+                  "per net)", random_arch.build_generator, random_arch.build_critic,
+        {"draw": Param(0, 0, "which draw of the seeded space (the same nets for every method)"),
+         "width_divisor": Param(1, 1, "divide the drawn filter counts by this (CPU-sized nets)")},
+        critic_reads_method=True, recorded=lambda params: random_arch.draw_factors(params["draw"]),
+        recorded_values=random_arch.RECORDED_VALUES),
 }
 
 
@@ -94,11 +126,6 @@ def resolve_arch(arch: Mapping) -> tuple[ArchFamily, dict]:
     if name not in ARCHS:
         raise ConfigError(f"arch family {name!r} is unknown; allowed: {', '.join(ARCHS)}")
     family = ARCHS[name]
-    unknown = sorted(set(arch) - {"family"} - set(family.params))
-    if unknown:
-        allowed = ", ".join(["family", *family.params])
-        raise ConfigError(f"arch key(s) {', '.join(unknown)} unknown for family {name}; "
-                          f"allowed: {allowed}")
     params = {}
     for key, param in family.params.items():
         value = arch.get(key, param.default)
@@ -107,9 +134,20 @@ def resolve_arch(arch: Mapping) -> tuple[ArchFamily, dict]:
             what = f"an int >= {param.minimum}" + (" or null" if param.nullable else "")
             raise ConfigError(f"arch {name}: {key}={value!r} is invalid; it must be {what}")
         params[key] = value
+    recorded = family.recorded(params) if family.recorded is not None else {}
+    unknown = sorted(set(arch) - {"family"} - set(family.params) - set(recorded))
+    if unknown:
+        allowed = ", ".join(["family", *family.params])
+        raise ConfigError(f"arch key(s) {', '.join(unknown)} unknown for family {name}; "
+                          f"allowed: {allowed}")
+    stated = {key: arch[key] for key in recorded if key in arch and arch[key] != recorded[key]}
+    if stated:
+        key, value = next(iter(stated.items()))
+        raise ConfigError(f"arch {name}: {key}={value!r} contradicts the params, which give "
+                          f"{recorded[key]!r}; leave {key} out (it is derived, not set)")
     if family.check is not None:
         family.check(params)
-    return family, params
+    return family, {**params, **recorded}
 
 
 def arch_json_schema() -> dict:
@@ -118,7 +156,9 @@ def arch_json_schema() -> dict:
         {"type": "object", "description": family.description, "required": ["family"],
          "additionalProperties": False,
          "properties": {"family": {"const": name},
-                        **{key: param.json_schema() for key, param in family.params.items()}}}
+                        **{key: param.json_schema() for key, param in family.params.items()},
+                        **{key: {"enum": list(values), "description": "derived from the params"}
+                           for key, values in family.recorded_values.items()}}}
         for name, family in ARCHS.items()]}
 
 
@@ -140,8 +180,10 @@ def build_models(arch: Mapping, spec, data_shape: tuple, latent_dim: int = 128
     family, params = resolve_arch(arch)
     shape = _check_shapes(family, data_shape, latent_dim)
     d_layers, g_layers = critic_layers(spec), generator_layers(spec)
-    generator = family.build_generator(g_layers, shape, latent_dim, **net_params(params, "g"))
-    critic = family.build_critic(d_layers, shape, **net_params(params, "d"))
+    built = {key: params[key] for key in family.params}
+    generator = family.build_generator(g_layers, shape, latent_dim, **net_params(built, "g"))
+    method = {"method": spec} if family.critic_reads_method else {}
+    critic = family.build_critic(d_layers, shape, **net_params(built, "d"), **method)
     return generator, critic
 
 

@@ -12,8 +12,9 @@ from suite.models import ARCHS, arch_json_schema, build_models, describe, resolv
 from suite.models.layers import CRITIC_NORMS, GENERATOR_NORMS, Residual
 
 
-def test_registry_has_the_four_families():
-    assert set(ARCHS) == {"dcgan", "resnet", "resnet-deep", "mlp"}
+def test_registry_has_the_papers_families_and_the_wgan_gp_variants():
+    assert set(ARCHS) == {"dcgan", "resnet", "resnet-deep", "mlp", "wgangp-dcgan", "wgangp-g-constant",
+                          "wgangp-g-mlp", "wgangp-no-norm", "wgangp-gated", "wgangp-tanh", "random"}
 
 
 @pytest.mark.parametrize("family", IMAGE_FAMILIES)

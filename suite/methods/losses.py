@@ -18,6 +18,19 @@ def _ns_critic(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
     return F.softplus(-d_real).mean() + F.softplus(d_fake).mean()
 
 
+# Least squares (Mao et al. 2017, "Least Squares Generative Adversarial Networks", Eq. 2 with the
+# 0-1 coding of section 3.2.2: a = 0 for fake, b = 1 for real, c = 1 as the generator's target).
+LSGAN_FAKE, LSGAN_REAL, LSGAN_GENERATOR_TARGET = 0.0, 1.0, 1.0
+
+
+def _least_squares_critic(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+    return 0.5 * ((d_real - LSGAN_REAL) ** 2).mean() + 0.5 * ((d_fake - LSGAN_FAKE) ** 2).mean()
+
+
+def _least_squares_generator(d_fake: torch.Tensor) -> torch.Tensor:
+    return 0.5 * ((d_fake - LSGAN_GENERATOR_TARGET) ** 2).mean()
+
+
 def _mean_score_generator(d_fake: torch.Tensor) -> torch.Tensor:
     return -d_fake.mean()
 
@@ -26,9 +39,10 @@ def _ns_generator(d_fake: torch.Tensor) -> torch.Tensor:
     return F.softplus(-d_fake).mean()
 
 
-CRITIC_LOSSES = {"wasserstein": _wasserstein_critic, "hinge": _hinge_critic, "ns": _ns_critic}
+CRITIC_LOSSES = {"wasserstein": _wasserstein_critic, "hinge": _hinge_critic, "ns": _ns_critic,
+                 "lsgan": _least_squares_critic}
 GENERATOR_LOSSES = {"wasserstein": _mean_score_generator, "hinge": _mean_score_generator,
-                    "ns": _ns_generator}
+                    "ns": _ns_generator, "lsgan": _least_squares_generator}
 
 
 def _lookup(table: dict, name: str):

@@ -9,7 +9,7 @@ from suite.errors import ConfigError
 from suite.methods.settings import SETTING_FIELDS, SETTINGS, setting
 
 ALLOWED: dict[str, tuple] = {
-    "loss": ("wasserstein", "hinge", "ns"),
+    "loss": ("wasserstein", "hinge", "ns", "lsgan"),
     "constraint": ("none", "clip", "gp", "gp-fd", "ortho"),
     "d_norm": ("none", "bn", "ln", "sn", "wn"),
     "g_norm": ("bn", "sn+bn", "none"),

@@ -50,8 +50,24 @@ def test_losses_give_gradients_to_scores():
     torch.testing.assert_close(d_fake.grad, torch.tensor([0.0, 1.0, 1.0]) / 3)
 
 
+def test_least_squares_closed_form():
+    # Mao et al. 2017, a = 0, b = 1, c = 1: D: 1/2 mean((real - 1)^2) + 1/2 mean(fake^2);
+    # (real - 1)^2 = [1, 0.25, 4] -> 5.25 / 3; fake^2 = [9, 0.0625, 2.25] -> 11.3125 / 3
+    assert critic_loss("lsgan", D_REAL, D_FAKE).item() == pytest.approx(0.5 * 5.25 / 3 + 0.5 * 11.3125 / 3)
+    # G: 1/2 mean((fake - 1)^2); (fake - 1)^2 = [16, 0.5625, 0.25] -> 16.8125 / 3
+    assert generator_loss("lsgan", D_FAKE).item() == pytest.approx(0.5 * 16.8125 / 3)
+
+
+def test_least_squares_minimum_and_gradient():
+    # The critic's loss is 0 exactly at D(real) = 1, D(fake) = 0; its gradient is (D - target) / N.
+    assert critic_loss("lsgan", torch.ones(4), torch.zeros(4)).item() == 0.0
+    d_fake = D_FAKE.clone().requires_grad_(True)
+    generator_loss("lsgan", d_fake).backward()
+    torch.testing.assert_close(d_fake.grad, (D_FAKE - 1.0) / 3)
+
+
 def test_unknown_loss_lists_allowed():
-    with pytest.raises(ConfigError, match="wasserstein, hinge, ns"):
-        critic_loss("lsgan", D_REAL, D_FAKE)
+    with pytest.raises(ConfigError, match="wasserstein, hinge, ns, lsgan"):
+        critic_loss("least-squares", D_REAL, D_FAKE)
     with pytest.raises(ConfigError, match="allowed"):
-        generator_loss("lsgan", D_FAKE)
+        generator_loss("least-squares", D_FAKE)

@@ -14,6 +14,9 @@ Comparisons of two groups: Welch's t-test, the difference of means with its
 Welch-Satterthwaite interval, Hedges' g, a Mann-Whitney test only where its exact null
 distribution can reach p < alpha, Holm's step-down adjustment across a family, and the number
 of seeds per group a two-sample t-test would need to separate the two at the observed effect.
+
+Success counts (a run succeeds or not): the paired 2x2 table of two methods on the same cells,
+McNemar's exact test on its discordant pairs, and the Clopper-Pearson interval of a proportion.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 from scipy import stats as sps
+from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 
 CONFIDENCE = 0.95
@@ -273,3 +277,58 @@ def still_improving(steps, values, lower_is_better: bool, last_fraction: float =
     gain = gain if lower_is_better else -gain
     noise = noise_sds * float(np.diff(late).std(ddof=1))
     return Trend(bool(gain > noise), gain, noise)
+
+
+@dataclass(frozen=True)
+class PairedTable:
+    """Two methods' successes on the same cells: how many cells both, only A, only B, neither won."""
+
+    both: int
+    only_a: int
+    only_b: int
+    neither: int
+
+    @property
+    def n(self) -> int:
+        return self.both + self.only_a + self.only_b + self.neither
+
+    @property
+    def discordant(self) -> int:
+        return self.only_a + self.only_b
+
+
+def paired_table(success_a, success_b) -> PairedTable:
+    """The 2x2 table of two aligned boolean arrays (cell i: A's and B's outcome)."""
+    a, b = np.asarray(success_a, dtype=bool), np.asarray(success_b, dtype=bool)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"paired outcomes need two 1-d arrays of one length, got {a.shape} and {b.shape}")
+    return PairedTable(int((a & b).sum()), int((a & ~b).sum()), int((~a & b).sum()), int((~a & ~b).sum()))
+
+
+def mcnemar_exact_p(table: PairedTable) -> float:
+    """Two-sided exact McNemar p (statsmodels, exact=True): the binomial test of only_a among the
+    discordant pairs at 1/2; the concordant cells carry no information on the difference."""
+    if table.discordant == 0:
+        return 1.0
+    result = mcnemar([[table.both, table.only_a], [table.only_b, table.neither]], exact=True)
+    return float(min(1.0, result.pvalue))
+
+
+def clopper_pearson(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) interval of a proportion successes / n; (0, 1) when n is 0."""
+    if n == 0:
+        return 0.0, 1.0
+    interval = sps.binomtest(successes, n).proportion_ci(confidence_level=confidence, method="exact")
+    return float(interval.low), float(interval.high)
+
+
+def paired_difference(table: PairedTable, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """A's success rate minus B's, (only_a - only_b) / n, with the interval that agrees with the exact
+    McNemar test: given the d discordant pairs the difference is d / n * (2 pi - 1), pi the share
+    of them A won, so the Clopper-Pearson interval of pi maps onto it; it excludes 0 exactly when
+    McNemar's exact p is at most 1 - confidence. Returns (difference, low, high)."""
+    if table.n == 0:
+        return math.nan, math.nan, math.nan
+    low, high = clopper_pearson(table.only_a, table.discordant, confidence)
+    scale = table.discordant / table.n
+    return (table.only_a - table.only_b) / table.n, scale * (2 * low - 1), scale * (2 * high - 1)

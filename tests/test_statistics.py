@@ -152,3 +152,38 @@ def test_still_improving_against_noise():
     two = st.still_improving([115, 230], [40.0, 30.0], lower_is_better=True)
     assert two.improving is None and "2 curve points" in two.reason
     assert st.still_improving([], [], lower_is_better=True).improving is None
+
+
+def test_mcnemar_exact_on_hand_checkable_tables():
+    # 1 vs 9 discordant pairs: p = 2 * P(X <= 1 | n = 10, 1/2) = 2 * (1 + 10) / 2^10
+    table = st.paired_table([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1], [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0])
+    assert table == st.PairedTable(both=1, only_a=2, only_b=9, neither=0)
+    assert st.mcnemar_exact_p(st.PairedTable(5, 1, 9, 7)) == pytest.approx(22 / 1024)
+    # 0 vs 5: 2 / 32, not below 0.05: five wins out of five pairs cannot reach it
+    assert st.mcnemar_exact_p(st.PairedTable(0, 0, 5, 0)) == pytest.approx(0.0625)
+    # the concordant cells do not change p; no discordant pair: p = 1
+    assert st.mcnemar_exact_p(st.PairedTable(50, 0, 5, 50)) == pytest.approx(0.0625)
+    assert st.mcnemar_exact_p(st.PairedTable(4, 0, 0, 3)) == 1.0
+    assert st.mcnemar_exact_p(st.PairedTable(0, 3, 3, 0)) == 1.0
+
+
+def test_clopper_pearson_closed_forms():
+    # k = n: low = (alpha/2)^(1/n); k = 0: high = 1 - (alpha/2)^(1/n)
+    assert st.clopper_pearson(5, 5)[0] == pytest.approx(0.025 ** (1 / 5))
+    assert st.clopper_pearson(0, 5)[1] == pytest.approx(1 - 0.025 ** (1 / 5))
+    assert st.clopper_pearson(5, 5)[1] == 1.0 and st.clopper_pearson(0, 0) == (0.0, 1.0)
+    # inside: the beta quantiles
+    low, high = st.clopper_pearson(3, 10)
+    assert low == pytest.approx(sps.beta.ppf(0.025, 3, 8)) and high == pytest.approx(sps.beta.ppf(0.975, 4, 7))
+
+
+def test_paired_difference_interval_agrees_with_the_exact_test():
+    diff, low, high = st.paired_difference(st.PairedTable(both=3, only_a=8, only_b=1, neither=8))
+    assert diff == pytest.approx(7 / 20)
+    assert low > 0 and high <= 9 / 20
+    for discordant in range(1, 31):
+        for only_a in range(discordant + 1):
+            table = st.PairedTable(2, only_a, discordant - only_a, 1)
+            _, low, high = st.paired_difference(table)
+            excludes = low > 0 or high < 0
+            assert excludes == (st.mcnemar_exact_p(table) < 0.05), (only_a, discordant)

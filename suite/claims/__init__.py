@@ -6,12 +6,12 @@ code, models or torch. The report imports this package; this package never impor
 
 from suite.claims.claim import SCALES, Claim, Grid
 from suite.claims.registry import CLAIMS
-from suite.claims.runs import Group, MeasurementMissing, RunOutputs, find_runs, group
+from suite.claims.runs import AnyOf, Group, MeasurementMissing, RunOutputs, any_of, find_runs, group
 from suite.claims.table import claims_table, display_frame, write_claims_table
 from suite.claims.verdict import CONTRADICTED, INCONCLUSIVE, NOT_RUN, REPRODUCED, VERDICTS, decide
 
 __all__ = [
-    "CLAIMS", "CONTRADICTED", "INCONCLUSIVE", "NOT_RUN", "REPRODUCED", "SCALES", "VERDICTS", "Claim", "Grid",
-    "Group", "MeasurementMissing", "RunOutputs", "claims_table", "decide", "display_frame", "find_runs", "group",
+    "AnyOf", "CLAIMS", "CONTRADICTED", "INCONCLUSIVE", "NOT_RUN", "REPRODUCED", "SCALES", "VERDICTS", "Claim", "Grid",
+    "Group", "MeasurementMissing", "RunOutputs", "any_of", "claims_table", "decide", "display_frame", "find_runs", "group",
     "write_claims_table",
 ]

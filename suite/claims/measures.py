@@ -196,3 +196,56 @@ def power_iteration_errors(matrix: np.ndarray, start: np.ndarray, iterations: in
         u /= np.linalg.norm(u)
         errors.append(abs(float(u @ matrix @ v) - sigma) / sigma)
     return np.array(errors)
+
+
+def per_seed_mean(name: str, statistic: Callable[[RunOutputs], float]) -> Measure:
+    """`statistic` averaged over each seed's runs in each group: one number per seed, when a group
+    spans several runs per seed (several settings of one method)."""
+
+    def values(groups):
+        arrays = []
+        for runs in groups:
+            by_seed: dict[int, list[float]] = {}
+            for run in runs:
+                by_seed.setdefault(run.seed, []).append(statistic(run))
+            arrays.append(np.array([np.mean(found) for _, found in sorted(by_seed.items())], dtype=float))
+        return arrays
+
+    return Measure(name, values)
+
+
+def log_range(values) -> float:
+    """log10(largest / smallest) of positive values: the orders of magnitude they span (NaN if any is
+    not a finite positive number)."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0 or not (np.isfinite(values) & (values > 0)).all():
+        return math.nan
+    return float(math.log10(values.max() / values.min()))
+
+
+def spread_across(name: str, statistic: Callable[[RunOutputs], float], field: str) -> Measure:
+    """Per seed, `log_range` of `statistic` over the values of method field `field` (the optimizer
+    settings) that every group ran: how far a method's score moves from its best to its worst setting.
+
+    A seed that lacks one of those values (a diverged run left out, a run not done) gets NaN, so the
+    claims table counts it as a run without a finite value.
+    """
+
+    def values(groups):
+        levels = [{run.record["method"].get(field) for run in runs} for runs in groups]
+        common = set.intersection(*levels)
+        if len(common) < 2:
+            raise MeasurementMissing(f"the groups share fewer than two values of {field} "
+                                     f"({', '.join(map(str, sorted(common, key=str))) or 'none'})")
+        arrays = []
+        for runs in groups:
+            by_seed: dict[int, dict] = {}
+            for run in runs:
+                level = run.record["method"].get(field)
+                if level in common:
+                    by_seed.setdefault(run.seed, {})[level] = statistic(run)
+            arrays.append(np.array([log_range(list(found.values())) if set(found) == common else math.nan
+                                    for _, found in sorted(by_seed.items())], dtype=float))
+        return arrays
+
+    return Measure(name, values)

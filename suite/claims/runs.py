@@ -27,6 +27,21 @@ class MeasurementMissing(GanbenchError):
 
 
 @dataclass(frozen=True)
+class AnyOf:
+    """A field value a Group accepts when the run's value is any of `values` (`any_of("A", "B")`)."""
+
+    values: tuple
+
+    def __str__(self) -> str:
+        return "/".join(map(str, self.values))
+
+
+def any_of(*values) -> AnyOf:
+    """Match a run whose field holds any of `values`: `group(..., setting=any_of("D", "E", "F"))`."""
+    return AnyOf(tuple(values))
+
+
+@dataclass(frozen=True)
 class Group:
     """The runs one side of a comparison needs: data sets, arch fields and method fields they must match.
 
@@ -58,6 +73,8 @@ def group(label: str, data, arch: dict, **method) -> Group:
 
 
 def _same(actual, wanted) -> bool:
+    if isinstance(wanted, AnyOf):
+        return any(_same(actual, value) for value in wanted.values)
     if isinstance(wanted, (list, tuple)):
         return isinstance(actual, (list, tuple)) and list(actual) == list(wanted)
     return actual == wanted

@@ -24,7 +24,8 @@ from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter  # noq
 
 from suite.report.kinds import KINDS  # noqa: E402
 from suite.report.tables import REAL, metric_label  # noqa: E402
-from suite.runspec import FILES
+from suite.runspec import FILES, load_run_record  # noqa: E402
+from suite.statistics import t_interval  # noqa: E402
 
 log = logging.getLogger(__name__)
 DPI = 110
@@ -133,6 +134,62 @@ def metric_by_method(runs: pd.DataFrame, metric: str, real: dict[str, dict], out
         title = f"{metric_label(metric)} by method: {data} / {arch}"
         ax.set_title(title, fontsize=10)
         figures.append(_save(fig, out_dir, f"metric_{safe(metric)}_{safe(data)}_{safe(arch)}", "metric_by_method", title))
+    return figures
+
+
+SETTING_SEPARATOR = "+"  # a grid's `settings:` names its runs <method>+<setting>
+
+
+def setting_table(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per (data, arch, method, setting): the mean of `metric` over the finished seeds with its Student-t
+    95% interval and n, for the runs whose run.yaml names an optimizer setting (SN-GAN Table 1). A run
+    named `<method>+<setting>` counts under `<method>`."""
+    columns = ["data", "arch", "method", "setting", "mean", "low", "high", "n"]
+    rows = []
+    ok = runs[(runs["status"] == "ok") & runs[metric].notna()] if metric in runs else runs.iloc[:0]
+    for _, run in ok.iterrows():
+        setting = (load_run_record(run["run_dir"]).get("method") or {}).get("setting")
+        if setting is not None:
+            method = str(run["method"])
+            suffix = f"{SETTING_SEPARATOR}{setting}"
+            rows.append((run["data"], run["arch"], method.removesuffix(suffix), setting, float(run[metric])))
+    found = pd.DataFrame(rows, columns=["data", "arch", "method", "setting", "value"])
+    table = []
+    for (data, arch, method, setting), group in found.groupby(["data", "arch", "method", "setting"], sort=False):
+        interval = t_interval(group["value"].to_numpy(float))
+        table.append((data, arch, method, setting, interval.mean, interval.low, interval.high, interval.n))
+    frame = pd.DataFrame(table, columns=columns)
+    return frame.sort_values(["data", "arch", "method", "setting"], kind="stable").reset_index(drop=True)
+
+
+def score_by_setting(runs: pd.DataFrame, metric: str, out_dir: Path) -> list[Figure]:
+    """Per (data, arch): `metric` by optimizer setting, one line per method (mean over seeds, Student-t 95%
+    interval as error bars), as SN-GAN Figs. 1-2 show each regularizer's score under settings A-F."""
+    figures = []
+    table = setting_table(runs, metric)
+    colors = method_colors(table["method"])
+    for (data, arch), group in table.groupby(["data", "arch"], sort=False):
+        settings = sorted(group["setting"].unique())
+        position = {setting: index for index, setting in enumerate(settings)}
+        fig, ax = plt.subplots(figsize=(max(4.5, 0.7 * len(settings) + 3.2), 3.8), layout="constrained")
+        methods = list(dict.fromkeys(group["method"]))
+        for offset, method in enumerate(methods):
+            rows = group[group["method"] == method]
+            xs = rows["setting"].map(position).to_numpy(float) + 0.06 * (offset - (len(methods) - 1) / 2)
+            low = (rows["mean"] - rows["low"]).fillna(0).to_numpy()
+            high = (rows["high"] - rows["mean"]).fillna(0).to_numpy()
+            ax.errorbar(xs, rows["mean"], yerr=[low, high], color=colors[method], marker="o", ms=4, lw=1.2,
+                        capsize=2, label=method)
+        ax.set_xticks(range(len(settings)), settings)
+        ax.set_xlabel("optimizer setting (SN-GAN Table 1)")
+        ax.set_ylabel(metric_label(metric))
+        if (group["low"].fillna(group["mean"]) > 0).all():
+            ax.set_yscale("log")
+        ax.legend(fontsize=7, ncol=2)
+        title = f"{metric_label(metric)} by setting: {data} / {arch} (mean, 95% t interval over seeds)"
+        ax.set_title(title, fontsize=9)
+        figures.append(_save(fig, out_dir, f"setting_{safe(metric)}_{safe(data)}_{safe(arch)}", "score_by_setting",
+                             title))
     return figures
 
 
@@ -359,6 +416,7 @@ def all_figures(runs: pd.DataFrame, metrics: list[str], real: dict[str, dict],
     for path in folder.values():
         path.mkdir(parents=True, exist_ok=True)
     made = [f for m in metrics for f in metric_by_method(runs, m, real, folder["metric_by_method"])]
+    made += [f for m in metrics for f in score_by_setting(runs, m, folder["score_by_setting"])]
     made += curves(runs, metrics, folder["curve"])
     made += losses(runs, folder["losses"])
     made += grad_norms(runs, folder["grad_norms"])

@@ -6,6 +6,7 @@ pandas and matplotlib (~4 s) at every parse.
 
 FIGURE_HEADINGS = {
     "metric_by_method": "Metric by method (every seed a dot)",
+    "score_by_setting": "Score by optimizer setting (SN-GAN Figs. 1-2)",
     "curve": "Metrics over training",
     "losses": "Losses and critic gap",
     "grad_norms": "Gradient norm per layer",

@@ -1,12 +1,14 @@
-"""SN-GAN (Miyato et al., ICLR 2018): power iteration, Appendix A, section 2, Fig. 3, Fig. 10, Table 2."""
+"""SN-GAN (Miyato et al., ICLR 2018): power iteration, Appendix A, section 2, Fig. 3, Fig. 10, Table 2,
+and the settings study of Figs. 1-2 (Table 1's settings A-F)."""
 
 import numpy as np
 
 from suite.claims.claim import Claim
-from suite.claims.definitions.common import CIFAR, DCGAN, FASHION, MLP12, TOY, scales
+from suite.claims.definitions.common import CIFAR, DCGAN, FASHION, MLP12, SETTINGS_PAPER, TOY, scales
 from suite.claims.measures import (computed, effective_rank_fraction, final_metric, input_gradient_over_bound,
-                                   log_seconds_per_step, per_run, power_iteration_errors, sigma_tracking_error)
-from suite.claims.runs import group
+                                   log_seconds_per_step, per_run, per_seed_mean, power_iteration_errors,
+                                   sigma_tracking_error, spread_across)
+from suite.claims.runs import any_of, group
 
 PAPER = "SN-GAN (Miyato et al. 2018)"
 FIG9_BAND = 0.05  # SN-GAN Appendix C.1, Fig. 9: the normalized sigma floats between 1 and 1.05
@@ -25,10 +27,12 @@ def power_iteration_sample() -> np.ndarray:
                                             POWER_STEPS)[-1] for seed in range(STARTS)])
 
 
-SN_DCGAN = group("SN critic", FASHION, DCGAN, d_norm="sn", constraint="none")
-SN_DCGAN_5 = group("SN-GAN, n_dis 5", FASHION, DCGAN, d_norm="sn", g_norm="bn", constraint="none", n_dis=5)
-GP_DCGAN = group("WGAN-GP", FASHION, DCGAN, constraint="gp", d_norm="none", n_dis=5)
-CLIP_DCGAN = group("weight clipping", FASHION, DCGAN, constraint="clip")
+# setting=None: runs of the settings study (a method under a Table 1 setting) are not these groups' runs.
+SN_DCGAN = group("SN critic", FASHION, DCGAN, d_norm="sn", constraint="none", setting=None)
+SN_DCGAN_5 = group("SN-GAN, n_dis 5", FASHION, DCGAN, d_norm="sn", g_norm="bn", constraint="none", n_dis=5,
+                   setting=None)
+GP_DCGAN = group("WGAN-GP", FASHION, DCGAN, constraint="gp", d_norm="none", n_dis=5, setting=None)
+CLIP_DCGAN = group("weight clipping", FASHION, DCGAN, constraint="clip", setting=None)
 
 
 def _table2(name: str, other) -> Claim:
@@ -40,6 +44,50 @@ def _table2(name: str, other) -> Claim:
         groups=(group("SN-GAN", CIFAR, DCGAN, d_norm="sn", constraint="none"), other),
         measure=per_run("FID (Inception, metrics.json)", final_metric("fid")),
         no_effect=0.0, direction=-1, grids=scales(small=None, overnight=None, paper=5), figure="metric_by_method")
+
+
+# The settings study (section 4.1, Figs. 1-2): every critic regularizer trained under each of Table 1's
+# Adam settings A-F (suite.methods.settings; the claims read run folders, so the names are repeated).
+# "For all methods other than WGAN-GP, we used the following standard objective" (Eq. 15).
+SETTINGS_A_F = ("A", "B", "C", "D", "E", "F")
+SETTINGS_DATA = (FASHION, CIFAR)
+REGULARIZERS = {
+    "weight-clipping": ("weight clipping (c = 0.01)", dict(loss="ns", constraint="clip", clip_value=0.01)),
+    "gan-gp": ("GAN-GP", dict(loss="ns", constraint="gp", d_norm="none")),
+    "wgan-gp": ("WGAN-GP", dict(loss="wasserstein", constraint="gp", d_norm="none")),
+    "bn": ("BN without gamma", dict(loss="ns", constraint="none", d_norm="bn", d_norm_affine=False)),
+    "ln": ("LN without gamma", dict(loss="ns", constraint="none", d_norm="ln", d_norm_affine=False)),
+    "wn": ("WN without gamma", dict(loss="ns", constraint="none", d_norm="wn", d_norm_affine=False)),
+    "orthonormal": ("orthonormal regularization", dict(loss="ns", constraint="ortho", d_norm="none")),
+}
+SN_STANDARD = dict(loss="ns", constraint="none", d_norm="sn")
+
+
+def settings_group(label: str, settings=SETTINGS_A_F, **method):
+    return group(label, SETTINGS_DATA, DCGAN, g_norm="bn", setting=any_of(*settings), **method)
+
+
+DOMAIN_FID = final_metric("domain_fid")
+SETTINGS_NEEDS = ("methods gan-wc, gan-gp, wgan-gp, gan-bn, gan-ln, gan-wn, gan-ortho, gan-sn on the standard "
+                  "CNN, each crossed with the settings (a grid's `settings: [A, ..., F]`), scored with domain FID")
+SETTINGS_SCALES = scales(needs=SETTINGS_NEEDS, paper=5, paper_config=SETTINGS_PAPER)
+SCORE = "domain FID (metrics.json) instead of the Inception score and FID on CIFAR-10 and STL-10"
+
+
+def _robust_against(name: str) -> Claim:
+    label, fields = REGULARIZERS[name]
+    return Claim(
+        id=f"sngan-fig1-sn-steadier-than-{name}",
+        source=f"{PAPER}, section 4.1, Figs. 1-2",
+        statement=f"Spectral normalization is more robust to the optimizer setting than {label}: its score "
+                  "moves less between its best and its worst of the settings A-F.",
+        groups=(settings_group("SN", **SN_STANDARD), settings_group(label, **fields)),
+        measure=spread_across("per seed, log10(worst / best domain FID) over the settings both ran; "
+                              "SN minus the other", DOMAIN_FID, "setting"),
+        no_effect=0.0, direction=-1, grids=SETTINGS_SCALES, figure="score_by_setting",
+        ours=f"{SCORE}; 'relatively robust' read as the smaller spread across settings, tested against each "
+             "regularizer in turn rather than their pool (one fragile method could carry a pooled test); a seed "
+             "with a diverged run has no spread and is left out")
 
 
 CLAIMS = [
@@ -98,4 +146,16 @@ CLAIMS = [
         figure="sigmas"),
     _table2("wgan-gp", group("WGAN-GP", CIFAR, DCGAN, constraint="gp", d_norm="none")),
     _table2("clipping", group("weight clipping", CIFAR, DCGAN, constraint="clip")),
+    Claim(
+        id="sngan-fig1-wgan-gp-fails-aggressive",
+        source=f"{PAPER}, section 4.1, Figs. 1-2",
+        statement="WGAN-GP fails to train good GANs at high learning rates and high momentum: its score at the "
+                  "aggressive settings D-F is worse than at A-C.",
+        groups=(settings_group("WGAN-GP at D-F", ("D", "E", "F"), **REGULARIZERS["wgan-gp"][1]),
+                settings_group("WGAN-GP at A-C", ("A", "B", "C"), **REGULARIZERS["wgan-gp"][1])),
+        measure=per_seed_mean("domain FID, a seed's mean over the group's settings; D-F minus A-C", DOMAIN_FID),
+        no_effect=0.0, direction=+1, grids=SETTINGS_SCALES, figure="score_by_setting",
+        ours=f"{SCORE}; a seed's score is its mean over the settings of a group; diverged runs are left out "
+             "(the reason counts them), so a method that diverges at D-F is judged on the runs that finished"),
+    *(_robust_against(name) for name in REGULARIZERS),
 ]

@@ -9,6 +9,12 @@ from suite.claims.runs import Group
 
 SCALES = ("cpu-small", "cpu-overnight", "paper")
 
+# How a claim is tested, with the groups each test takes. "t": the mean of one group against
+# no_effect, or two groups' means (Welch). The success tests read each run as a success or not
+# (a diverged run is a failure, not left out): "mcnemar" pairs two methods' runs on the same
+# cells and seeds, "worst-cell" asks whether one method succeeds more often than not in every cell.
+TESTS = {"t": (1, 2), "mcnemar": (2,), "worst-cell": (1,)}
+
 
 @dataclass(frozen=True)
 class Grid:
@@ -27,6 +33,8 @@ class Claim:
     mean of the second); none for a computation that needs no runs. `direction` is the sign the
     paper expects of effect - no_effect. `ours` names the parts of the test that are our choice
     (a threshold, a matrix), `observation` marks a finding of this benchmark rather than a paper's.
+    `test_kind` is one of TESTS; with a success test the measure gives 0/1 per run (per pair for
+    "mcnemar", per cell for "worst-cell").
     """
 
     id: str
@@ -41,19 +49,33 @@ class Claim:
     ours: str = ""
     improving_metric: str | None = None
     observation: bool = False
+    test_kind: str = "t"
 
     def __post_init__(self):
         if self.direction not in (-1, 1):
             raise ValueError(f"claim {self.id}: direction must be +1 or -1, got {self.direction}")
         if len(self.groups) > 2:
             raise ValueError(f"claim {self.id}: at most two groups, got {len(self.groups)}")
+        if self.test_kind not in TESTS:
+            raise ValueError(f"claim {self.id}: test_kind {self.test_kind!r} is unknown; allowed: {', '.join(TESTS)}")
+        if self.test_kind != "t" and len(self.groups) not in TESTS[self.test_kind]:
+            raise ValueError(f"claim {self.id}: test {self.test_kind} takes {TESTS[self.test_kind][0]} group(s), "
+                             f"got {len(self.groups)}")
         unknown = [scale for scale, _ in self.grids if scale not in SCALES]
         if unknown:
             raise ValueError(f"claim {self.id}: unknown scale(s) {unknown}; allowed: {', '.join(SCALES)}")
 
     @property
     def test(self) -> str:
+        if self.test_kind == "mcnemar":
+            return "McNemar exact (paired successes)"
+        if self.test_kind == "worst-cell":
+            return "exact binomial, worst cell (intersection-union)"
         return {0: "one-sample t", 1: "one-sample t", 2: "Welch t"}[len(self.groups)]
+
+    @property
+    def counts_successes(self) -> bool:
+        return self.test_kind != "t"
 
     def grid(self, scale: str) -> Grid | None:
         return dict(self.grids).get(scale)

@@ -19,7 +19,7 @@ from suite import statistics
 from suite.claims.claim import SCALES, Claim
 from suite.claims.measures import still_improving
 from suite.claims.runs import MeasurementMissing, RunOutputs
-from suite.claims.verdict import NOT_RUN, Evidence, decide, one_sample, two_sample
+from suite.claims.verdict import NOT_RUN, Evidence, decide, evidence_for
 from suite.io import write_text
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -70,11 +70,16 @@ def evaluate(claim: Claim, runs: list[RunOutputs], experiment: str | None) -> Ou
     if empty:
         lacking = "; ".join(group.describe() for group in empty)
         return Outcome(claim, scale, None, f"this study has no runs of {lacking}; {where_it_runs(claim)} runs it")
-    kept = [[run for run in chosen if not run.diverged()] for chosen in selected]
+    # A success count reads a diverged run as a failure; a mean cannot use its number.
+    kept = selected if claim.counts_successes else [[run for run in chosen if not run.diverged()]
+                                                    for chosen in selected]
     notes = []
     diverged = sum(len(chosen) - len(ok) for chosen, ok in zip(selected, kept))
     if diverged:
         notes.append(f"{diverged} diverged run(s) left out")
+    failed = sum(run.diverged() for chosen in kept for run in chosen) if claim.counts_successes else 0
+    if failed:
+        notes.append(f"{failed} diverged run(s) counted as failures")
     try:
         if any(not ok for ok in kept):
             raise MeasurementMissing("every run of a group diverged")
@@ -91,9 +96,9 @@ def evaluate(claim: Claim, runs: list[RunOutputs], experiment: str | None) -> Ou
     lost = sum(len(v) - statistics.finite(v).size for v in values)
     if lost:
         notes.append(f"{lost} run(s) without a finite value left out")
-    evidence = two_sample(*values) if len(values) == 2 else one_sample(values[0], claim.no_effect)
+    evidence = evidence_for(claim.test_kind, values, claim.no_effect)
     return Outcome(claim, scale, Evidence(evidence.effect, evidence.low, evidence.high, evidence.p, evidence.n,
-                                          evidence.seeds_needed, tuple(notes)))
+                                          evidence.seeds_needed, evidence.notes + tuple(notes)))
 
 
 def verdict_rows(outcomes: list[Outcome]) -> pd.DataFrame:

@@ -56,6 +56,43 @@ def two_sample(a, b) -> Evidence:
                     (a.size, b.size), statistics.seeds_to_separate(statistics.hedges_g(a, b)))
 
 
+def paired_success(a, b) -> Evidence:
+    """A's success rate minus B's over aligned 0/1 outcomes (one per cell and seed), McNemar's exact p;
+    n is the number of pairs, the notes hold the 2x2 table."""
+    table = statistics.paired_table(np.asarray(a) > 0, np.asarray(b) > 0)
+    if table.n == 0:
+        return Evidence(math.nan, None, None, math.nan, (0,))
+    difference, low, high = statistics.paired_difference(table)
+    note = f"both {table.both}, only the first {table.only_a}, only the second {table.only_b}, neither {table.neither}"
+    return Evidence(difference, low, high, statistics.mcnemar_exact_p(table), (table.n,), notes=(note,))
+
+
+def worst_cell(cells, labels=None) -> Evidence:
+    """The success rate of the cell with the lowest Clopper-Pearson lower bound (fewest runs break ties),
+    its interval and its two-sided exact binomial p against 1/2; n holds the runs per cell."""
+    cells = [np.asarray(cell) > 0 for cell in cells]
+    if not cells:
+        return Evidence(math.nan, None, None, math.nan, (0,))
+    labels = list(labels) if labels is not None else [f"cell {i + 1}" for i in range(len(cells))]
+    bounds = [statistics.clopper_pearson(int(cell.sum()), cell.size) for cell in cells]
+    worst = min(range(len(cells)), key=lambda i: (bounds[i][0], cells[i].size))
+    successes, n = int(cells[worst].sum()), cells[worst].size
+    p = float(sps.binomtest(successes, n, 0.5).pvalue)
+    note = "successes per cell: " + ", ".join(f"{label} {int(cell.sum())}/{cell.size}"
+                                              for label, cell in zip(labels, cells))
+    return Evidence(successes / n, *bounds[worst], p, tuple(cell.size for cell in cells),
+                    notes=(f"worst cell {labels[worst]}", note))
+
+
+def evidence_for(test_kind: str, values, no_effect: float) -> Evidence:
+    """The evidence of a claim's test (claim.TESTS) on its measure's values."""
+    if test_kind == "mcnemar":
+        return paired_success(*values)
+    if test_kind == "worst-cell":
+        return worst_cell(values, getattr(values, "labels", None))
+    return two_sample(*values) if len(values) == 2 else one_sample(values[0], no_effect)
+
+
 def decide(evidence: Evidence, no_effect: float, direction: int, p_holm: float,
            alpha: float = statistics.ALPHA) -> tuple[str, str]:
     """(verdict, reason) for a claim that ran; `p_holm` is its Holm-adjusted p-value."""

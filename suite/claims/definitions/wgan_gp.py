@@ -1,10 +1,11 @@
-"""WGAN-GP (Gulrajani et al., NeurIPS 2017): Figs. 1a, 1b and 3."""
+"""WGAN-GP (Gulrajani et al., NeurIPS 2017): Figs. 1a, 1b and 3, sections 5.1 and 5.2."""
 
-from suite.claims.claim import Claim
-from suite.claims.definitions.common import DCGAN, FASHION, MLP12, TOY, TOYS, scales
+from suite.claims.claim import Claim, Grid
+from suite.claims.definitions.common import DCGAN, DEFAULT, FASHION, MLP12, OVERNIGHT, TOY, TOYS, scales
 from suite.claims.measures import (at_common, critic_w1_gap, edge_fraction, gradient_growth,
                                    gradient_spread, per_run)
 from suite.claims.runs import group
+from suite.claims.successes import cell_success, paired_success
 
 PAPER = "WGAN-GP (Gulrajani et al. 2017)"
 FIG1B = "12-layer ReLU MLP critic (no batch norm) on the Swiss roll"
@@ -103,4 +104,108 @@ CLAIMS = [
         no_effect=0.0, direction=+1, improving_metric="domain_fid",
         ours="domain FID on Fashion-MNIST instead of the Inception score on CIFAR-10",
         grids=scales(), figure="curve"),
+]
+
+
+# Sections 5.1 and 5.2: success counts over architectures. The paper judged success by eye
+# (5.2) and by an Inception score threshold on 32x32 ImageNet (5.1). Ours, set before any run of
+# these grids: domain FID on Fashion-MNIST below the geometric mean of two floors measured with
+# the study's domain classifier at the same n_gen = n_ref (docs/wgan-gp-archs.md has the method):
+# held-out real images (the best any generator can do) and real images of the single class that
+# scores best (a generator collapsed onto one garment, drawn perfectly).
+FLOORS = {256: (15.605, 415.24), 1000: (3.062, 395.27)}  # n_gen: (real-data floor, one-class collapse)
+SWEEP = (0.25, 0.375, 0.5, 0.625, 0.75)  # thresholds at floor * (collapse / floor) ** t; the claim uses 0.5
+
+
+def success_thresholds(fraction: float) -> dict[int, float]:
+    """Per n_gen, the threshold a `fraction` of the way from the real-data floor to the collapse
+    floor on a log scale (0.5: their geometric mean)."""
+    return {n: floor * (collapse / floor) ** fraction for n, (floor, collapse) in FLOORS.items()}
+
+
+THRESHOLDS = success_thresholds(0.5)
+SUCCESS_RULE = ("success = domain FID below the geometric mean of the real-data floor and the one-class "
+                f"collapse floor ({THRESHOLDS[1000]:.1f} at n_gen = n_ref = 1000, {THRESHOLDS[256]:.1f} at 256); "
+                "a diverged run fails")
+FIG2_FAMILIES = ("wgangp-dcgan", "wgangp-g-constant", "wgangp-g-mlp", "wgangp-no-norm", "wgangp-gated",
+                 "wgangp-tanh")
+DEEP_RESNET = "resnet-deep-101"
+
+
+def fig2_cell(record: dict) -> str | None:
+    """The Fig. 2 architecture a run trains (a variant family or the 101-layer ResNet), else None."""
+    arch = record.get("arch") or {}
+    if arch.get("family") in FIG2_FAMILIES:
+        return arch["family"]
+    if arch.get("family") == "resnet-deep" and arch.get("depth") == 101:
+        return DEEP_RESNET
+    return None
+
+
+def random_cell(record: dict) -> str | None:
+    """The random draw a run trains (with its width divisor: another divisor is another net), else None."""
+    arch = record.get("arch") or {}
+    if arch.get("family") != "random":
+        return None
+    return f"draw {arch['draw']} / {arch['width_divisor']}"
+
+
+FIG2_NEEDS = ("fashion32 x the six wgangp-* variants and resnet-deep depth 101 x wgan-gp, dcgan-bn, lsgan "
+              "(loss lsgan, RMSprop 1e-4, n_dis 1) and wgan-wc, seeds paired across methods")
+RANDOM_NEEDS = "fashion32 x {family: random, draw: k} for many k x dcgan-bn and wgan-gp, seeds paired"
+ARCHS_PAPER = "configs/wgan-gp-archs-paper.yaml"
+
+
+def _archs_scales(needs: str, small: int, overnight: int, paper: int):
+    return (("cpu-small", Grid(DEFAULT, small, needs)), ("cpu-overnight", Grid(OVERNIGHT, overnight, needs)),
+            ("paper", Grid(ARCHS_PAPER, paper, needs)))
+
+
+GP_ANY = group("WGAN-GP", FASHION, {}, loss="wasserstein", constraint="gp")
+FIG2_RIVALS = {
+    "dcgan": group("DCGAN (non-saturating loss)", FASHION, {}, loss="ns", constraint="none"),
+    "lsgan": group("LSGAN (least squares)", FASHION, {}, loss="lsgan", constraint="none"),
+    "wgan-wc": group("WGAN weight clipping", FASHION, {}, loss="wasserstein", constraint="clip"),
+}
+FIG2_PAIRED = paired_success(f"WGAN-GP's success rate minus the other's over paired (Fig. 2 architecture, seed) "
+                             f"runs", "domain_fid", THRESHOLDS, fig2_cell)
+RANDOM = {"family": "random"}
+
+CLAIMS += [
+    Claim(
+        id="wgan-gp-5.2-every-variant",
+        source=f"{PAPER}, section 5.2 and Fig. 2",
+        statement="WGAN-GP trains every architecture of Fig. 2: the DCGAN baseline, no BN and constant filters in "
+                  "G, a 4-layer 512-unit MLP G, no normalization, gated units, tanh units and the 101-layer "
+                  "ResNet.",
+        groups=(GP_ANY,),
+        measure=cell_success("success rate of WGAN-GP in its worst Fig. 2 architecture (the lowest "
+                             "Clopper-Pearson bound)", "domain_fid", THRESHOLDS, fig2_cell),
+        no_effect=0.5, direction=+1, test_kind="worst-cell",
+        ours=f"'trains' read as succeeding in more than half the seeds of every architecture; {SUCCESS_RULE}",
+        grids=_archs_scales(FIG2_NEEDS, small=3, overnight=6, paper=3),
+        figure="samples: Fig. 2 architecture x method grid"),
+    *[Claim(
+        id=f"wgan-gp-5.2-beats-{rival}",
+        source=f"{PAPER}, section 5.2 and Fig. 2",
+        statement=f"Over the Fig. 2 architectures WGAN-GP succeeds more often than {other.label}, each method "
+                  "with its own recommended optimizer.",
+        groups=(GP_ANY, other), measure=FIG2_PAIRED, no_effect=0.0, direction=+1, test_kind="mcnemar",
+        ours=SUCCESS_RULE, grids=_archs_scales(FIG2_NEEDS, small=3, overnight=6, paper=3),
+        figure="samples: Fig. 2 architecture x method grid")
+      for rival, other in FIG2_RIVALS.items()],
+    Claim(
+        id="wgan-gp-5.1-random-architectures",
+        source=f"{PAPER}, section 5.1 and Table 2",
+        statement="Over random architectures (nonlinearity, depth, batch norm and filter count drawn for G and D "
+                  "apart), WGAN-GP trains more of them than the standard GAN.",
+        groups=(group("WGAN-GP", FASHION, RANDOM, loss="wasserstein", constraint="gp"),
+                group("standard GAN (non-saturating)", FASHION, RANDOM, loss="ns", constraint="none")),
+        measure=paired_success("WGAN-GP's success rate minus the standard GAN's over paired (draw, seed) runs",
+                               "domain_fid", THRESHOLDS, random_cell),
+        no_effect=0.0, direction=+1, test_kind="mcnemar",
+        ours=f"{SUCCESS_RULE}; the success table over the thresholds {', '.join(map(str, SWEEP))} of the way "
+             "(log scale) from floor to collapse is the figure",
+        grids=_archs_scales(RANDOM_NEEDS, small=1, overnight=1, paper=1),
+        figure="success vs threshold (random architectures)"),
 ]

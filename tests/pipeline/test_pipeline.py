@@ -7,9 +7,11 @@ import subprocess
 
 import pandas as pd
 import pytest
+import torch
 import yaml
 
 from tests.conftest import REPO
+from tests.data.files import FASHION_SIZES, write_fashion_mnist
 from suite.config import resolve_study
 from suite.methods import PRESETS
 
@@ -49,6 +51,8 @@ def test_smoke_study_end_to_end(tmp_path):
         assert (run / "samples.png").stat().st_size > 0
         assert len(pd.read_csv(run / "diagnostics" / "layers.csv")) > 0
         assert len(pd.read_csv(run / "curve.csv")) == 2
+    classifier = next((workdir / "results" / "cache" / "domain" / "fashion32").glob("classifier-*.pt"))
+    assert torch.load(classifier, weights_only=True)["n_train"] == FASHION_SIZES["train"], "not the tests' data set"
     report = workdir / "results" / "smoke" / "report"
     html = (report / "index.html").read_text()
     assert "real data" in html and all(name in html for name in PRESETS)
@@ -70,3 +74,18 @@ def test_bad_config_fails_before_any_job(tmp_path):
     assert result.returncode != 0
     assert "unknown method 'wgan-xx'" in result.stderr and "sngan" in result.stderr
     assert not (workdir / "results" / "smoke" / "runs").exists()
+
+
+@pytest.mark.slow
+def test_the_studys_data_root_reaches_the_rules_that_name_no_data_folder(tmp_path):
+    """The domain classifier's rule passes no folder: it reads the study's data_root, not the tests' set."""
+    workdir = workflow_copy(tmp_path)
+    own = write_fashion_mnist(tmp_path / "own-data", {"train": 50, "test": 20})
+    study = yaml.safe_load((workdir / "configs" / "smoke.yaml").read_text())
+    (workdir / "configs" / "own.yaml").write_text(yaml.safe_dump({**study, "data_root": str(own)}))
+    result = snakemake(workdir, "--cores", "2", "all", "--configfile", "configs/own.yaml",
+                       "--until", "train_domain_classifier")
+    assert result.returncode == 0, result.stderr[-3000:]
+    (classifier,) = (workdir / "results" / "cache" / "domain" / "fashion32").glob("classifier-*.pt")
+    saved = torch.load(classifier, weights_only=True)
+    assert (saved["n_train"], saved["n_test"]) == (50, 20)

@@ -11,6 +11,7 @@ from suite.config import (
     write_floor_protocol,
     write_resolved_study,
 )
+from suite.data import ROOT_VARIABLE
 from suite.errors import ConfigError
 from suite.runspec import RunSpec
 
@@ -31,6 +32,10 @@ try:
 except ConfigError as error:
     print(f"ganbench: {error}", file=sys.stderr)
     sys.exit(2)
+
+if STUDY.config["data_root"]:
+    # The classifier, reference and real-data rules name no data folder: they read the study's from here.
+    os.environ[ROOT_VARIABLE] = str(STUDY.config["data_root"])
 
 EXP = STUDY.experiment
 CACHE = "results/cache"

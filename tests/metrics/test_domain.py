@@ -9,7 +9,7 @@ from suite.errors import ConfigError, DataMissingError
 from suite.metrics.domain import DomainScorer, fit_classifier, train_domain_classifier
 from suite.metrics.reference import load_reference, reference_from_features
 from suite.metrics.reference_build import compute_reference
-from tests.data.files import FASHION_SIZES
+from tests.data.files import CIFAR_BATCH_SIZE, FASHION_SIZES
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +35,14 @@ def test_short_training_reaches_a_useful_accuracy(classifier):
     assert (info["n_train"], info["n_test"]) == (FASHION_SIZES["train"], FASHION_SIZES["test"])
     assert info["test_accuracy"] > 0.9  # 10 classes: chance is 0.10
     assert DomainScorer(path).test_accuracy == info["test_accuracy"]
+
+
+def test_a_colour_data_set_gets_a_three_channel_classifier(tmp_path):
+    info = train_domain_classifier("cifar10", tmp_path / "cifar.pt", seed=0, epochs=5, batch_size=32)
+    assert (info["n_train"], info["n_test"]) == (5 * CIFAR_BATCH_SIZE, CIFAR_BATCH_SIZE)
+    assert info["test_accuracy"] > 0.8  # 10 classes: chance is 0.10
+    scorer = DomainScorer(tmp_path / "cifar.pt")
+    assert scorer.channels == 3 and scorer.extract(load_dataset("cifar10", "test").images).features.shape == (CIFAR_BATCH_SIZE, 128)
 
 
 def test_training_is_seeded(test_set):

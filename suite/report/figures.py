@@ -171,7 +171,7 @@ def score_by_setting(runs: pd.DataFrame, metric: str, out_dir: Path) -> list[Fig
     for (data, arch), group in table.groupby(["data", "arch"], sort=False):
         settings = sorted(group["setting"].unique())
         position = {setting: index for index, setting in enumerate(settings)}
-        fig, ax = plt.subplots(figsize=(max(4.5, 0.7 * len(settings) + 3.2), 3.8), layout="constrained")
+        fig, ax = plt.subplots(figsize=(max(5.5, 0.7 * len(settings) + 3.5), 4.0), layout="constrained")
         methods = list(dict.fromkeys(group["method"]))
         for offset, method in enumerate(methods):
             rows = group[group["method"] == method]
@@ -187,7 +187,7 @@ def score_by_setting(runs: pd.DataFrame, metric: str, out_dir: Path) -> list[Fig
             ax.set_yscale("log")
         ax.legend(fontsize=7, ncol=2)
         title = f"{metric_label(metric)} by setting: {data} / {arch} (mean, 95% t interval over seeds)"
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title.replace(" (", "\n("), fontsize=9)
         figures.append(_save(fig, out_dir, f"setting_{safe(metric)}_{safe(data)}_{safe(arch)}", "score_by_setting",
                              title))
     return figures

@@ -150,8 +150,9 @@ def random_cell(record: dict) -> str | None:
     return f"draw {arch['draw']} / {arch['width_divisor']}"
 
 
-FIG2_NEEDS = ("fashion32 x the six wgangp-* variants and resnet-deep depth 101 x wgan-gp, dcgan-bn, lsgan "
-              "(loss lsgan, RMSprop 1e-4, n_dis 1) and wgan-wc, seeds paired across methods")
+FIG2_NEEDS = ("fashion32 x the six wgangp-* variants (and resnet-deep depth 101 at paper scale) x wgan-gp-ln, "
+              "dcgan-bn, lsgan (loss lsgan, RMSprop 1e-4, n_dis 1) and wgan-wc with d_norm bn, seeds paired "
+              "across methods")
 RANDOM_NEEDS = "fashion32 x {family: random, draw: k} for many k x dcgan-bn and wgan-gp, seeds paired"
 ARCHS_PAPER = "configs/wgan-gp-archs-paper.yaml"
 

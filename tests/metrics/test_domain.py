@@ -14,7 +14,7 @@ from tests.data.files import CIFAR_BATCH_SIZE, FASHION_SIZES
 
 @pytest.fixture(scope="session")
 def classifier(tmp_path_factory):
-    """3 epochs on the whole training split (about a second), tested on the whole test split."""
+    """3 epochs on the whole training split (seconds), tested on the whole test split."""
     path = tmp_path_factory.mktemp("domain") / "classifier.pt"
     info = train_domain_classifier("fashion32", path, seed=0, epochs=3, batch_size=64)
     return path, info

@@ -137,7 +137,8 @@ def run_snakemake(workdir, *args):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("quik", "ganbench: no study 'quik'; known: cifar10-paper, claims, deep-resnet, default, quick, smoke, toy-fig1"),
+    ("quik", "ganbench: no study 'quik'; known: cifar10-paper, claims, deep-resnet, default, quick, smoke, "
+             "sngan-settings-paper, toy-fig1, wgan-gp-archs-paper"),
     ("../default", "ganbench: config error at experiment: '../default' is not a study name"),
 ])
 def test_snakemake_refuses_an_unknown_study_name(tmp_path, name, message):

@@ -1,7 +1,10 @@
 """`python -m benchmarks.run`: measure the suite against bare PyTorch; write results/bench/*.json and print a table.
 
-Sections: training (suite vs bare loop per preset x arch), parts (cost of clip / gp / gp-fd / sn vs no
-constraint), formats (fp32 vs channels_last vs bf16 autocast, and images/s per batch size), inception, domain, studies (smoke study wall time per cores split; default-study estimate).
+Sections: training (suite vs bare loop per preset x arch), peer (suite vs torch-mimicry on the SN-GAN ResNet,
+with GFLOP/s against the CPU's peak), parts (cost of clip / gp / gp-fd / sn vs no constraint), formats (fp32 vs
+channels_last vs bf16 autocast, and images/s per batch size), memory (peak RSS and s/it of the 101-layer ResNet
+job), inception, domain, studies (smoke study wall time per cores split; default-study estimate), overhead
+(the smoke study's CPU time outside training and scoring steps, peak RSS per job, start-up costs).
 `--quick` measures few presets and steps; `--study NAME` also times a whole study (the default one
 took 84 min on 2 cores).
 """
@@ -17,11 +20,13 @@ from suite import io, runtime
 from suite.config import REPO_ROOT
 from suite.methods import PRESETS
 
-from benchmarks import extraction, studies, training
+from benchmarks import extraction, memory, overhead, peer, studies, training
 from benchmarks.table import render
 from benchmarks.timing import environment
 
-SECTIONS = ("training", "parts", "formats", "inception", "domain", "studies")
+SECTIONS = ("training", "peer", "parts", "formats", "memory", "inception", "domain", "studies", "overhead")
+# Sections that run whole studies or jobs of minutes: not in --quick.
+SLOW_SECTIONS = ("memory", "studies", "overhead")
 QUICK_PRESETS = ["dcgan-bn", "wgan-gp"]
 DEFAULT_STUDY = REPO_ROOT / "configs" / "default.yaml"
 
@@ -31,7 +36,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="dcgan-bn and wgan-gp on the dcgan arch, 1 iteration x 3 repeats, no studies")
-    parser.add_argument("--sections", nargs="+", choices=SECTIONS, help="default: all (quick: all but studies)")
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS,
+                        help="default: all (quick: all but memory, studies and overhead)")
     parser.add_argument("--presets", nargs="+", choices=list(PRESETS), help="default: every preset")
     parser.add_argument("--config", type=Path, default=DEFAULT_STUDY,
                         help="study whose archs (widths, data, batch) the training section times")
@@ -49,15 +55,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--smoke", default="configs/smoke.yaml", help="study timed by the studies section")
     parser.add_argument("--splits", nargs="+", choices=[name for name, _, _ in studies.SPLITS],
                         help="cores x threads splits the studies section times (default: all)")
+    parser.add_argument("--peer-widths", nargs="+", type=int,
+                        help="generator and critic channels of the peer section, in pairs (default 256 128 64 32; "
+                             "quick: 64 32); it times 1 iteration per call")
+    parser.add_argument("--memory-iterations", type=int, default=2, help="timed iterations of each memory job")
     parser.add_argument("--study", help="also time `snakemake --cores 2 all` on configs/NAME.yaml")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "results" / "bench")
     args = parser.parse_args(argv)
     quick = args.quick
-    args.sections = args.sections or [s for s in SECTIONS if not (quick and s == "studies")]
+    args.sections = args.sections or [s for s in SECTIONS if not (quick and s in SLOW_SECTIONS)]
     args.presets = args.presets or (QUICK_PRESETS if quick else list(PRESETS))
     args.archs = args.archs or (["dcgan"] if quick else None)
     args.iterations = args.iterations or (1 if quick else 2)
     args.repeats = args.repeats or (3 if quick else 5)
+    if args.peer_widths is None:
+        args.peer_widths = list(peer.WIDTHS[-1:] if quick else peer.WIDTHS)
+    elif len(args.peer_widths) % 2:
+        parser.error("--peer-widths takes pairs: generator channels, critic channels")
+    else:
+        args.peer_widths = list(zip(args.peer_widths[::2], args.peer_widths[1::2]))
     return args
 
 
@@ -70,6 +86,9 @@ def run(args: argparse.Namespace) -> dict:
     measures = {
         "training": lambda: training.training_section(args.config, args.presets, args.archs, args.iterations,
                                                       args.repeats, args.batch_size, args.device),
+        "peer": lambda: peer.peer_section(args.presets, args.peer_widths, 1, args.repeats),
+        "memory": lambda: memory.memory_section(DEFAULT_STUDY, args.memory_iterations, args.threads),
+        "overhead": lambda: studies.overhead_section(args.smoke, startup=overhead.startup_costs()),
         "parts": lambda: training.parts_section(DEFAULT_STUDY, args.iterations, args.repeats, args.batch_size),
         "formats": lambda: training.formats_section(args.config, args.presets, args.archs, args.iterations,
                                                     args.repeats, args.batch_size,

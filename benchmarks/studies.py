@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import dataclasses
 import logging
+import resource
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.overhead import study_overhead
 from suite.config import REPO_ROOT, load_study
 from suite.methods import PRESETS, resolve_method
 
@@ -39,20 +41,30 @@ def _job_seconds(results: Path) -> dict[str, float]:
     return seconds
 
 
-def run_study(configfile: str, cores: int, threads: int | None = None) -> dict:
-    """Wall time of `snakemake --cores N all` on a fresh copy (nothing cached), and its per-job seconds."""
+def run_study(configfile: str, cores: int, threads: int | None = None, inspect=None) -> dict:
+    """Wall and CPU time of `snakemake --cores N all` on a fresh copy (nothing cached), and its per-job seconds.
+
+    `inspect(results/<study>)`, when given, reads the finished study before the copy is removed; its answer
+    is the result's `inspected`.
+    """
     with tempfile.TemporaryDirectory(prefix="ganbench-bench-") as scratch:
         workdir = workflow_copy(Path(scratch))
         command = ["snakemake", "--cores", str(cores), "all", "--configfile", configfile]
         if threads is not None:
             command += ["--config", f"threads={threads}"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
         wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
-        return {"command": " ".join(command), "cores": cores, "threads_per_job": threads, "wall_seconds": wall,
-                "jobs": _job_seconds(workdir / "results")}
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        measured = {"command": " ".join(command), "cores": cores, "threads_per_job": threads, "wall_seconds": wall,
+                    "cpu_seconds": cpu, "jobs": _job_seconds(workdir / "results")}
+        if inspect is not None:
+            measured["inspected"] = inspect(workdir / "results" / load_study(workdir / configfile).experiment, cpu)
+        return measured
 
 
 def splits_section(configfile: str, splits=SPLITS) -> dict:
@@ -84,3 +96,11 @@ def default_estimate(training_rows: list[dict], study_path: Path) -> dict:
     return {"study": str(study_path), "training_seconds_serial": total, "runs_not_measured": sorted(missing),
             "note": "training only, at the threads the training rows were measured with; scoring and "
                     "reference jobs come on top (see the smoke study's per-job seconds)"}
+
+
+def overhead_section(configfile: str, cores: int = 2, startup: list[dict] | None = None) -> dict:
+    """The study run afresh with `--cores N`, then its CPU time outside training and scoring steps and
+    its per-job peak RSS (benchmarks.overhead), with the start-up costs when given."""
+    measured = run_study(configfile, cores, inspect=lambda results, cpu: study_overhead(results, cpu))
+    return {**measured.pop("inspected"), "command": measured["command"], "wall_seconds": measured["wall_seconds"],
+            "startup": startup or []}

@@ -1,4 +1,5 @@
-"""The benchmark's --quick mode on tiny sizes: every section writes finite positive numbers under the expected keys.
+"""The benchmark's --quick mode on tiny sizes: every section writes finite positive numbers under the expected keys;
+the peer, FLOP and overhead arithmetic on known answers.
 
 Speeds are reported as ratios by the benchmark itself, never asserted here."""
 
@@ -21,7 +22,9 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
           "--format-batches", "2", "4", "--inception-n", "2", "--inception-batch", "2", "--domain-n", "16", "--threads", "1",
           "--out", str(out)])
     assert sorted(p.name for p in out.glob("*.json")) == ["domain.json", "formats.json", "inception.json",
-                                                         "parts.json", "training.json"]
+                                                         "parts.json", "peer.json", "training.json"]
+    # torch-mimicry has no dcgan-bn: the section says so in one line whether or not it is installed.
+    assert "skipped" in json.loads((out / "peer.json").read_text())
     training = json.loads((out / "training.json").read_text())
     (row,) = training["rows"]
     assert (row["arch"], row["preset"], row["batch_size"]) == ("dcgan", "dcgan-bn", 4)
@@ -50,3 +53,89 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
         assert section["environment"]["threads"] == 1 and len(section["environment"]["load_average"]) == 3
     table = capsys.readouterr().out
     assert "suite/bare" in table and "vs none" in table and "relative to fp32" in table and "domain metrics" in table
+
+
+def test_flop_count_of_a_convolution_is_its_closed_form():
+    import torch
+
+    from benchmarks.peer import count_flops
+
+    conv = torch.nn.Conv2d(3, 5, 3, padding=1, bias=False)
+    x = torch.rand(2, 3, 8, 8, requires_grad=True)
+    forward = 2 * 2 * 5 * 3 * 3 * 3 * 8 * 8  # 2 FLOPs per multiply-add: N x C_out x C_in x k x k x H x W
+    assert count_flops(lambda: conv(x)) == forward
+    # Backward: the input's gradient and the weight's, each as many as the forward.
+    assert count_flops(lambda: conv(x).sum().backward()) == 3 * forward
+
+
+def test_fp32_peak_is_cores_times_clock_times_32(monkeypatch):
+    from benchmarks import peer
+
+    monkeypatch.setattr(peer, "cpu_clock_ghz", lambda: (2.5, "test"))
+    monkeypatch.setattr(peer.os, "cpu_count", lambda: 4)
+    assert peer.fp32_peak(2)["gflops"] == 2 * 2.5 * 32
+    assert peer.fp32_peak(8)["cores"] == 4  # no more cores than the machine has
+
+
+def test_peer_section_without_torch_mimicry_is_one_line(monkeypatch):
+    import importlib.util
+
+    from benchmarks import peer
+    from benchmarks.table import peer_lines
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == peer.PEER else find_spec(name, *a))
+    section = peer.peer_section(["sngan"])
+    assert peer_lines(section) == [section["skipped"]]
+    assert "torch-mimicry is not installed" in section["skipped"] and "pip install --no-deps" in section["skipped"]
+
+
+@pytest.mark.slow
+def test_peer_section_times_both_contenders_on_equal_flops():
+    from benchmarks import peer
+
+    if peer.import_peer() is None:
+        pytest.skip("torch-mimicry is not installed")
+    (row,) = peer.peer_section(["wgan-gp"], widths=((8, 4),), repeats=1)["rows"]
+    assert (row["preset"], row["g_width"], row["d_width"], row["n_dis"]) == ("wgan-gp", 8, 4, 5)
+    for key in ("suite_seconds_per_iteration", "peer_seconds_per_iteration", "ratio_suite_to_peer",
+                "suite_gflops", "peer_gflops", "suite_fraction_of_peak"):
+        assert _positive(row[key]), key
+    # Same nets, batch and n_dis: the suite counts no more FLOPs than the peer (it skips the critic's weight
+    # gradients in the generator step) and not less than the peer minus those.
+    assert 0.8 * row["peer_gflop_per_iteration"] < row["suite_gflop_per_iteration"] <= row["peer_gflop_per_iteration"]
+
+
+def _benchmark_file(path, seconds, cpu, rss):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+                    f"{seconds}\t0:00:{int(seconds):02d}\t{rss}\t0\t0\t0\t0\t0\t90\t{cpu}\n")
+
+
+def test_study_overhead_is_job_cpu_minus_step_cpu(tmp_path):
+    from benchmarks.overhead import render, study_overhead
+
+    for seed, (train_cpu, train_steps, score_cpu, score_steps) in enumerate([(10.0, 6.0, 20.0, 15.0),
+                                                                             (12.0, 8.0, 22.0, 17.0)]):
+        run = tmp_path / "runs" / "fashion32" / "dcgan" / "wgan-gp" / f"seed{seed}"
+        _benchmark_file(run / "train.benchmark.tsv", train_cpu + 1, train_cpu, 900 + seed)
+        _benchmark_file(run / "score.benchmark.tsv", score_cpu + 1, score_cpu, 1200)
+        (run / "train.json").write_text(json.dumps({"seconds": 99.0, "cpu_seconds": train_steps}))
+        (run / "metrics.json").write_text(json.dumps({"protocol": {"seconds": score_steps}}))
+    _benchmark_file(tmp_path / "report" / "part_costs" / "dcgan.benchmark.tsv", 5, 4.0, 700)
+    overhead = study_overhead(tmp_path, total_cpu_seconds=100.0)
+    rows = {row["kind"]: row for row in overhead["rows"]}
+    assert rows["train"]["jobs"] == 2 and rows["train"]["cpu_seconds"] == 22.0
+    assert rows["train"]["outside_cpu_seconds"] == 22.0 - 14.0 and rows["train"]["max_rss_mib"] == 901
+    assert rows["score"]["outside_per_job"] == (42.0 - 32.0) / 2
+    assert rows["part_costs"]["step_cpu_seconds"] == 0.0
+    assert overhead["outside_share_of_benchmarked_jobs"] == pytest.approx((68.0 - 46.0) / 68.0)
+    assert overhead["outside_share_of_study"] == pytest.approx((100.0 - 46.0) / 100.0)
+    assert "54% of the whole study" in "\n".join(render(overhead))
+
+
+def test_study_overhead_of_a_folder_without_benchmark_files_says_so(tmp_path):
+    from benchmarks.overhead import study_overhead
+
+    with pytest.raises(FileNotFoundError, match="not a finished study"):
+        study_overhead(tmp_path)

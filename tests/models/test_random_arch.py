@@ -121,3 +121,16 @@ def test_shifted_softplus_closed_form():
     expected = torch.log1p(torch.exp(2 * x + 2)) / 2 - 1
     torch.testing.assert_close(ShiftedSoftplus()(x), expected)
     assert ShiftedSoftplus()(torch.tensor([-50.0])).item() == pytest.approx(-1.0)
+
+
+def test_a_study_records_the_drawn_factors_in_each_runs_arch():
+    from suite.config import load_yaml, resolve_study
+
+    raw = load_yaml("configs/smoke.yaml")
+    raw["archs"] = {"r3": {"family": "random", "draw": 3, "width_divisor": 32}}
+    raw["grids"] = [{"data": ["fashion32"], "archs": ["r3"], "methods": ["wgan-gp", "dcgan-bn"], "seeds": [0]}]
+    raw.get("report", {}).pop("part_costs", None)
+    runs = list(resolve_study(raw).runs)
+    assert len(runs) == 2
+    for run in runs:
+        assert run.arch == {"family": "random", "draw": 3, "width_divisor": 32, **draw_factors(3)}

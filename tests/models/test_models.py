@@ -109,12 +109,12 @@ def test_unknown_or_invalid_key_is_named():
 
 def test_bad_norms_and_shapes_are_config_errors():
     # a spec object with invalid norms, as a hand-written config mapping could produce
-    bad_d = SimpleNamespace(d_norm="wn", g_norm="bn", d_attention=None, g_attention=None,
+    bad_d = SimpleNamespace(d_norm="in", g_norm="bn", d_attention=None, g_attention=None,
                             power_iterations=1)
-    with pytest.raises(ConfigError, match="d_norm='wn' is unknown; allowed: none, bn, ln, sn"):
+    with pytest.raises(ConfigError, match="d_norm='in' is unknown; allowed: none, bn, ln, sn, wn"):
         build_models(TINY_ARCHS["dcgan"], bad_d, (1, 32, 32))
     bad_g = SimpleNamespace(d_norm="sn", g_norm="ln", d_attention=None, g_attention=None,
-                            power_iterations=1)
+                            power_iterations=1, d_norm_affine=True, constraint="none")
     with pytest.raises(ConfigError, match=r"g_norm='ln' is unknown; allowed: bn, sn\+bn, none"):
         build_models(TINY_ARCHS["dcgan"], bad_g, (1, 32, 32))
     with pytest.raises(ConfigError, match=r"needs images of shape \(C, 32, 32\)"):

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from suite.data import DATASETS, ROOT_VARIABLE, data_shape, fetch_root, is_available, load_dataset
-from suite.data.fashion import DEBIAN_ROOT, read_idx
+from suite.data.fashion import DEBIAN_ROOT, fashion_present, read_idx
 from suite.errors import ConfigError, DataMissingError
 from tests.data.files import CIFAR_BATCH_SIZE, CLASSES, FASHION_SIZES, write_cifar10, write_fashion_mnist, write_idx
 
@@ -138,12 +138,12 @@ def test_a_named_folder_wins_over_the_environment_and_the_environment_over_the_d
     write_fashion_mnist(workdir / "data", {"train": 20, "test": 30})
     monkeypatch.chdir(workdir)
     assert fetch_root(None) == Path("data")
-    expected = 10_000 if DEBIAN_ROOT.is_dir() else 30  # the Debian package first, then data/
+    expected = 10_000 if fashion_present(DEBIAN_ROOT) else 30  # the Debian package first, then data/
     assert len(load_dataset("fashion32", "test")) == expected
 
 
-@pytest.mark.skipif(not DEBIAN_ROOT.is_dir(), reason=f"{DEBIAN_ROOT} is absent (Debian's dataset-fashion-mnist); "
-                                                     "only this test reads the real data set")
+@pytest.mark.skipif(not fashion_present(DEBIAN_ROOT), reason=f"Fashion-MNIST is not in {DEBIAN_ROOT} (Debian's "
+                                                              "dataset-fashion-mnist); only this test reads the real set")
 def test_the_debian_package_holds_all_of_fashion_mnist():
     for split, size in (("train", 60_000), ("test", 10_000)):
         data = load_dataset("fashion32", split, root=DEBIAN_ROOT)

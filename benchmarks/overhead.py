@@ -3,7 +3,8 @@
 Reads what a study leaves behind: Snakemake's `*.benchmark.tsv` per job (wall `s`, `cpu_time`, `max_rss`)
 of the rules that declare `benchmark:` (train, score, fit_critic, part costs, the domain classifier), each
 run's train.json (`cpu_seconds`: CPU time of its training steps) and metrics.json (`protocol.seconds`:
-wall time of its scoring, generator samples through the extractors). Whatever a job spends besides those
+wall time of its scoring, generator samples through the extractors; its CPU share is the job's CPU time
+in that proportion of the job's wall time). Whatever a job spends besides those
 steps is start-up: the interpreter and its imports, the data set, building and loading the nets, Inception's
 weights, writing files. Given the CPU time of the whole `snakemake` command (`total_cpu_seconds`: its
 children's rusage, as `benchmarks.studies` measures), the rules without benchmark files (reference
@@ -52,13 +53,19 @@ def _benchmark_row(path: Path) -> dict:
             "max_rss_mib": float(row["max_rss"])}
 
 
-def _step_cpu_seconds(job: Path, kind: str) -> float | None:
-    """CPU seconds of the job's steps, from the run's own record; None for a job kind that has none."""
-    if kind == "train" and (job.parent / "train.json").exists():
-        summary = json.loads((job.parent / "train.json").read_text())
+def _step_cpu_seconds(path: Path, kind: str, job: dict) -> float | None:
+    """CPU seconds of the job's steps, from the run's own record; None for a job kind that has none.
+
+    metrics.json records scoring's wall time only: the job's CPU time is split in the proportion of
+    scoring's wall time to the job's, so load from other processes (which stretches wall time) cancels.
+    """
+    if kind == "train" and (path.parent / "train.json").exists():
+        summary = json.loads((path.parent / "train.json").read_text())
         return summary.get("cpu_seconds", summary["seconds"])
-    if kind == "score" and (job.parent / "metrics.json").exists():
-        return json.loads((job.parent / "metrics.json").read_text())["protocol"].get("seconds")
+    if kind == "score" and (path.parent / "metrics.json").exists():
+        scoring_wall = json.loads((path.parent / "metrics.json").read_text())["protocol"].get("seconds")
+        if scoring_wall is not None and job["wall_seconds"] > 0:
+            return job["cpu_seconds"] * min(1.0, scoring_wall / job["wall_seconds"])
     return None
 
 
@@ -68,7 +75,7 @@ def study_overhead(results: Path, total_cpu_seconds: float | None = None) -> dic
                                                   "max_rss_mib": 0.0})
     for path in sorted(Path(results).rglob(f"*{BENCHMARK_SUFFIX}")):
         kind, job = _job_kind(path), _benchmark_row(path)
-        steps = _step_cpu_seconds(path, kind) or 0.0
+        steps = _step_cpu_seconds(path, kind, job) or 0.0
         row = kinds[kind]
         row["jobs"] += 1
         row["cpu_seconds"] += job["cpu_seconds"]

@@ -115,23 +115,25 @@ def _benchmark_file(path, seconds, cpu, rss):
 def test_study_overhead_is_job_cpu_minus_step_cpu(tmp_path):
     from benchmarks.overhead import render, study_overhead
 
-    for seed, (train_cpu, train_steps, score_cpu, score_steps) in enumerate([(10.0, 6.0, 20.0, 15.0),
-                                                                             (12.0, 8.0, 22.0, 17.0)]):
+    # Scoring's record is wall time: 30 of a 40 s job that used 20 CPU s is 15 CPU s of scoring.
+    for seed, (train_cpu, train_steps, score_cpu, score_wall) in enumerate([(10.0, 6.0, 20.0, 30.0),
+                                                                            (12.0, 8.0, 22.0, 20.0)]):
         run = tmp_path / "runs" / "fashion32" / "dcgan" / "wgan-gp" / f"seed{seed}"
         _benchmark_file(run / "train.benchmark.tsv", train_cpu + 1, train_cpu, 900 + seed)
-        _benchmark_file(run / "score.benchmark.tsv", score_cpu + 1, score_cpu, 1200)
+        _benchmark_file(run / "score.benchmark.tsv", 40, score_cpu, 1200)
         (run / "train.json").write_text(json.dumps({"seconds": 99.0, "cpu_seconds": train_steps}))
-        (run / "metrics.json").write_text(json.dumps({"protocol": {"seconds": score_steps}}))
+        (run / "metrics.json").write_text(json.dumps({"protocol": {"seconds": score_wall}}))
     _benchmark_file(tmp_path / "report" / "part_costs" / "dcgan.benchmark.tsv", 5, 4.0, 700)
     overhead = study_overhead(tmp_path, total_cpu_seconds=100.0)
     rows = {row["kind"]: row for row in overhead["rows"]}
     assert rows["train"]["jobs"] == 2 and rows["train"]["cpu_seconds"] == 22.0
     assert rows["train"]["outside_cpu_seconds"] == 22.0 - 14.0 and rows["train"]["max_rss_mib"] == 901
-    assert rows["score"]["outside_per_job"] == (42.0 - 32.0) / 2
+    assert rows["score"]["step_cpu_seconds"] == 20.0 * 30 / 40 + 22.0 * 20 / 40
+    assert rows["score"]["outside_per_job"] == (42.0 - 26.0) / 2
     assert rows["part_costs"]["step_cpu_seconds"] == 0.0
-    assert overhead["outside_share_of_benchmarked_jobs"] == pytest.approx((68.0 - 46.0) / 68.0)
-    assert overhead["outside_share_of_study"] == pytest.approx((100.0 - 46.0) / 100.0)
-    assert "54% of the whole study" in "\n".join(render(overhead))
+    assert overhead["outside_share_of_benchmarked_jobs"] == pytest.approx((68.0 - 40.0) / 68.0)
+    assert overhead["outside_share_of_study"] == pytest.approx((100.0 - 40.0) / 100.0)
+    assert "60% of the whole study" in "\n".join(render(overhead))
 
 
 def test_study_overhead_of_a_folder_without_benchmark_files_says_so(tmp_path):

@@ -123,3 +123,19 @@ def test_a_spread_needs_two_shared_settings(tmp_path):
                                               ([3.0, math.nan], math.nan), ([0.0, 2.0], math.nan)])
 def test_log_range_is_the_orders_of_magnitude_spanned(values, expected):
     assert log_range(values) == pytest.approx(expected, nan_ok=True)
+
+
+def test_settings_runs_stay_out_of_the_other_studies_groups():
+    """A regularizer under a Table 1 setting is its own experiment: the groups of claims that compare the
+    presets at their own hyperparameters must not take its runs in."""
+    from suite.claims.definitions import ours, wgan_gp
+
+    def record(entry):
+        return {"data": "fashion32", "arch": {"family": "dcgan", "width": 8}, "method": resolve_method(entry).to_dict()}
+
+    groups = [wgan_gp.GP_ADAM, wgan_gp.GP_RMSPROP, wgan_gp.CLIP_RMSPROP, wgan_gp.DCGAN_BN, ours.BN, ours.ALL_DCGAN]
+    for preset in ("wgan-gp", "gan-bn", "gan-gp", "gan-wc"):
+        for setting in SETTINGS:
+            assert not any(g.matches(record({"preset": preset, "setting": setting})) for g in groups)
+    assert wgan_gp.GP_ADAM.matches(record("wgan-gp")) and wgan_gp.DCGAN_BN.matches(record("dcgan-bn"))
+    assert ours.ALL_DCGAN.matches(record("sngan"))

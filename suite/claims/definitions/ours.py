@@ -7,8 +7,8 @@ from suite.claims.definitions.common import DCGAN, FASHION, scales
 from suite.claims.measures import Measure, final_metric
 from suite.claims.runs import group
 
-BN = group("DCGAN (batch norm)", FASHION, DCGAN, loss="ns", d_norm="bn", constraint="none")
-ALL_DCGAN = group("every method", FASHION, DCGAN)
+BN = group("DCGAN (batch norm)", FASHION, DCGAN, loss="ns", d_norm="bn", constraint="none", setting=None)
+ALL_DCGAN = group("every method", FASHION, DCGAN, setting=None)
 FID = final_metric("fid")
 
 

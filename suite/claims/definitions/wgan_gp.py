@@ -18,10 +18,10 @@ GROWTH = per_run("log10(grad norm at input layer / at output layer), mean over d
                  gradient_growth)
 TOY_NEEDS = "toy-swissroll x mlp12 (depth 12, width 512) x clipping c 0.1/0.01/0.001 and GP"
 
-GP_ADAM = group("WGAN-GP, Adam", FASHION, DCGAN, constraint="gp", optimizer="adam", d_norm="none")
-GP_RMSPROP = group("WGAN-GP, RMSProp", FASHION, DCGAN, constraint="gp", optimizer="rmsprop", d_norm="none")
-CLIP_RMSPROP = group("weight clipping, RMSProp", FASHION, DCGAN, constraint="clip", optimizer="rmsprop")
-DCGAN_BN = group("DCGAN (batch norm)", FASHION, DCGAN, loss="ns", d_norm="bn", constraint="none")
+GP_ADAM = group("WGAN-GP, Adam", FASHION, DCGAN, constraint="gp", optimizer="adam", d_norm="none", setting=None)
+GP_RMSPROP = group("WGAN-GP, RMSProp", FASHION, DCGAN, constraint="gp", optimizer="rmsprop", d_norm="none", setting=None)
+CLIP_RMSPROP = group("weight clipping, RMSProp", FASHION, DCGAN, constraint="clip", optimizer="rmsprop", setting=None)
+DCGAN_BN = group("DCGAN (batch norm)", FASHION, DCGAN, loss="ns", d_norm="bn", constraint="none", setting=None)
 
 CLAIMS = [
     Claim(

@@ -32,7 +32,6 @@ from suite.methods import (
     critic_penalty,
     critic_steps,
     generator_loss,
-    is_spectral_normed,
     make_optimizers,
     resolve_method,
     set_learning_rates,
@@ -93,14 +92,6 @@ def training_tensor(run: RunSpec, device: torch.device) -> torch.Tensor:
     return (data.images.to(device, torch.float32) / 127.5 - 1.0).contiguous()
 
 
-def can_score_jointly(critic: nn.Module) -> bool:
-    """True when one forward over real and fake together gives what two forwards give: no layer normalizes
-    over the batch (batch norm), and none advances its state per forward (spectral norm's power iteration
-    runs once per forward, and the method as published takes two per critic step: real, then fake)."""
-    return not any(isinstance(layer, nn.modules.batchnorm._BatchNorm) or is_spectral_normed(layer)
-                   for layer in critic.modules())
-
-
 @dataclass
 class StepContext:
     spec: MethodSpec
@@ -111,13 +102,9 @@ class StepContext:
     latent_dim: int
     autocast: Callable[[], object]
     memory_format: torch.memory_format
-    # One forward over real and fake (a larger batch runs faster than two) where it changes nothing but
-    # float order (can_score_jointly).
-    joint_critic_forward: bool = field(init=False)
     critic_parameters: list[nn.Parameter] = field(init=False)
 
     def __post_init__(self):
-        self.joint_critic_forward = can_score_jointly(self.critic)
         self.critic_parameters = [p for p in self.critic.parameters() if p.requires_grad]
 
     def noise(self, n: int, device: torch.device) -> torch.Tensor:
@@ -145,10 +132,7 @@ def critic_step(ctx: StepContext, real: torch.Tensor) -> dict:
     fake = fake.float().contiguous(memory_format=ctx.memory_format)
     ctx.opt_d.zero_grad(set_to_none=True)
     with ctx.autocast():
-        if ctx.joint_critic_forward:
-            d_real, d_fake = ctx.critic(torch.cat([real, fake])).split(len(real))
-        else:
-            d_real, d_fake = ctx.critic(real), ctx.critic(fake)
+        d_real, d_fake = ctx.critic(real), ctx.critic(fake)
         adversarial = critic_loss(ctx.spec.loss, d_real.float(), d_fake.float())
     penalty = critic_penalty(ctx.spec, ctx.critic, real, fake)
     loss = adversarial + penalty

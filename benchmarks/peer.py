@@ -15,6 +15,7 @@ that count over the median seconds, against the CPU's fp32 peak (`fp32_peak`).
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import os
 import re
@@ -51,8 +52,9 @@ FLOPS_PER_CYCLE = 2 * 8 * 2
 
 def _package_without_init(name: str, directory: Path) -> None:
     """Register package `name` so its submodules import without running its `__init__.py`."""
-    package = types.ModuleType(name)
-    package.__path__ = [str(directory)]
+    spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+    spec.submodule_search_locations = [str(directory)]
+    package = importlib.util.module_from_spec(spec)
     sys.modules[name] = package
 
 
@@ -62,11 +64,11 @@ def import_peer() -> dict[str, types.ModuleType] | None:
     Its package `__init__` imports its training and metrics packages, which need TensorFlow and
     TensorBoard; the nets and MetricLog need neither, so the two package `__init__`s are skipped.
     """
-    spec = importlib.util.find_spec(PEER)
-    if spec is None:
-        return None
-    root = Path(spec.submodule_search_locations[0])
     if PEER not in sys.modules:
+        spec = importlib.util.find_spec(PEER)
+        if spec is None:
+            return None
+        root = Path(spec.submodule_search_locations[0])
         _package_without_init(PEER, root)
         _package_without_init(f"{PEER}.training", root / "training")
     modules = {preset: importlib.import_module(module) for preset, (module, _, _) in PEER_NETS.items()}

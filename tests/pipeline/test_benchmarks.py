@@ -5,6 +5,7 @@ Speeds are reported as ratios by the benchmark itself, never asserted here."""
 
 import json
 import math
+import sys
 
 import pytest
 
@@ -84,6 +85,7 @@ def test_peer_section_without_torch_mimicry_is_one_line(monkeypatch):
     from benchmarks.table import peer_lines
 
     find_spec = importlib.util.find_spec
+    monkeypatch.delitem(sys.modules, peer.PEER, raising=False)  # imported by an earlier test
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == peer.PEER else find_spec(name, *a))
     section = peer.peer_section(["sngan"])
     assert peer_lines(section) == [section["skipped"]]

@@ -102,7 +102,11 @@ def study_estimate(runs: list[RunSpec], cores: int, iterations: int = ITERATIONS
     for run in runs:
         cells.setdefault((run.data, run.arch_name, run.method_name, run.train["batch_size"]), timing_run(
             run, run.method_name, run.method))
-    per_iteration = seconds_per_iteration({str(key): spec for key, spec in cells.items()}, iterations, repeats)
+    # One cell at a time: a cell's trainer holds its training set, so building every cell first (as an
+    # interleaved comparison would) needs memory in proportion to the study's size.
+    per_iteration = {}
+    for key, spec in cells.items():
+        per_iteration.update(seconds_per_iteration({str(key): spec}, iterations, repeats))
     rows = []
     for run in runs:
         key = str((run.data, run.arch_name, run.method_name, run.train["batch_size"]))

@@ -13,26 +13,8 @@ import math
 import torch
 from torch import nn
 
-from suite.methods import is_spectral_normed
-
-_TRANSPOSED = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
-
-
-def raw_weight(layer: nn.Module) -> torch.Tensor:
-    """The trained weight Parameter: `weight_orig` for spectrally normalized layers."""
-    return layer.weight_orig if is_spectral_normed(layer) else layer.weight
-
-
-def weight_matrix(layer: nn.Module, weight: torch.Tensor | None = None) -> torch.Tensor:
-    """The weight as an (out, -1) matrix; output channels are dim 1 of a transposed conv.
-
-    This is the same reshaping as the suite's spectral norm, so exact and estimated
-    sigma describe the same matrix.
-    """
-    weight = raw_weight(layer) if weight is None else weight
-    if isinstance(layer, _TRANSPOSED):
-        weight = weight.transpose(0, 1)
-    return weight.reshape(weight.shape[0], -1)
+# The spectral norm's own reshaping, so exact and estimated sigma describe the same matrix.
+from suite.methods.spectral_norm import is_spectral_normed, raw_weight, weight_matrix
 
 
 def largest_singular_value(matrix: torch.Tensor) -> float:

@@ -5,6 +5,7 @@ from torch import nn
 
 from suite.errors import ConfigError
 from suite.methods.spec import MethodSpec
+from suite.methods.spectral_norm import WEIGHT_LAYERS, weight_matrix
 
 _DISTANCE_FLOOR = 1e-12
 
@@ -53,19 +54,6 @@ def finite_difference_penalty(critic: nn.Module, real: torch.Tensor, fake: torch
     return lam * _deviation(slopes / distances, one_sided)
 
 
-_TRANSPOSED = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
-_WEIGHT_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d) + _TRANSPOSED
-
-
-def weight_matrix(layer: nn.Module) -> torch.Tensor:
-    """The weight a layer trains, as [out, in*k*k] (output channels are dim 1 of a transposed conv):
-    `weight_orig` under the suite's spectral norm, the parametrized weight under weight norm."""
-    weight = layer.weight_orig if hasattr(layer, "weight_orig") else layer.weight
-    if isinstance(layer, _TRANSPOSED):
-        weight = weight.transpose(0, 1)
-    return weight.reshape(weight.shape[0], -1)
-
-
 def orthonormal_deviation(matrix: torch.Tensor) -> torch.Tensor:
     """||W^T W - I||_F^2 for W [m, n], exactly, from the smaller Gram matrix.
 
@@ -81,7 +69,7 @@ def orthonormal_deviation(matrix: torch.Tensor) -> torch.Tensor:
 def orthonormal_penalty(critic: nn.Module, lam: float) -> torch.Tensor:
     """lam * sum over the critic's conv and linear layers of ||W^T W - I||_F^2 (Brock et al. 2016, as
     SN-GAN section 3, Eq. 14 writes it), W reshaped to [out, in*k*k]."""
-    layers = [module for module in critic.modules() if isinstance(module, _WEIGHT_LAYERS)]
+    layers = [module for module in critic.modules() if isinstance(module, WEIGHT_LAYERS)]
     return lam * sum(orthonormal_deviation(weight_matrix(layer)) for layer in layers)
 
 

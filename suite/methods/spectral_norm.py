@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 _TRANSPOSED = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
-_SUPPORTED = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d) + _TRANSPOSED
+WEIGHT_LAYERS = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d) + _TRANSPOSED
 
 
 def _weight_matrix(weight: torch.Tensor, dim: int) -> torch.Tensor:
@@ -62,8 +62,8 @@ def is_spectral_normed(module: nn.Module) -> bool:
 
 def spectral_norm(module: nn.Module, n_power_iterations: int = 1, eps: float = 1e-12) -> nn.Module:
     """Wrap a Linear / Conv / ConvTranspose layer in spectral normalization; returns it."""
-    if not isinstance(module, _SUPPORTED):
-        allowed = ", ".join(cls.__name__ for cls in _SUPPORTED)
+    if not isinstance(module, WEIGHT_LAYERS):
+        allowed = ", ".join(cls.__name__ for cls in WEIGHT_LAYERS)
         raise TypeError(f"spectral_norm supports {allowed}; got {type(module).__name__}")
     if is_spectral_normed(module):
         raise ValueError(f"{type(module).__name__} is already spectrally normalized")
@@ -91,6 +91,18 @@ def spectral_norm(module: nn.Module, n_power_iterations: int = 1, eps: float = 1
     module.register_forward_pre_hook(hook)
     module.register_forward_hook(_detach_weight)
     return module
+
+
+def raw_weight(layer: nn.Module) -> torch.Tensor:
+    """The weight a layer trains: `weight_orig` for a spectrally normalized layer, `weight` otherwise."""
+    return layer.weight_orig if is_spectral_normed(layer) else layer.weight
+
+
+def weight_matrix(layer: nn.Module, weight: torch.Tensor | None = None) -> torch.Tensor:
+    """`weight` (default: the layer's raw weight) as an (out, -1) matrix, output channels being dim 1 of
+    a transposed conv: the matrix spectral normalization normalizes."""
+    weight = raw_weight(layer) if weight is None else weight
+    return _weight_matrix(weight, 1 if isinstance(layer, _TRANSPOSED) else 0)
 
 
 def spectral_sigmas(model: nn.Module) -> dict[str, float]:

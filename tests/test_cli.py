@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from suite import __version__
@@ -24,6 +25,7 @@ def test_help_lists_the_user_commands():
         assert f"    {command} " in usage, command
 
 
+@pytest.mark.slow
 def test_run_passes_every_argument_to_snakemake_in_the_checkout(tmp_path):
     """From a folder without a Snakefile, `run` uses the checkout the package lives in."""
     result = run_cli("run", "-n", "--quiet", "rules", "all", "--configfile", REPO / "configs" / "smoke.yaml",
@@ -32,12 +34,14 @@ def test_run_passes_every_argument_to_snakemake_in_the_checkout(tmp_path):
     assert not (tmp_path / ".snakemake").exists()
 
 
+@pytest.mark.slow
 def test_run_reports_snakemakes_exit_status():
     result = run_cli("run", "-n", "no_such_target_rule", check=False)
     assert result.returncode == 1
     assert "no_such_target_rule" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_bench_passes_its_arguments_to_the_benchmarks(tmp_path):
     result = run_cli("bench", "--help", cwd=tmp_path)
     assert result.stdout.startswith("usage: python -m benchmarks.run")
@@ -50,6 +54,7 @@ def test_unknown_option_is_one_usage_error():
     assert result.stderr.strip().splitlines()[-1] == "python -m suite: error: unrecognized arguments: --bogus"
 
 
+@pytest.mark.slow
 def test_progress_in_a_log_is_one_line_per_tenth_without_carriage_returns(tmp_path):
     study = tmp_path / "study.yaml"
     study.write_text(yaml.safe_dump(toy_study(iterations=20, diagnostics_every=0)))

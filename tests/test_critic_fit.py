@@ -137,6 +137,7 @@ def test_image_runs_are_refused(tmp_path, write_study):
         fit_critic(study.run("fashion32", "mlp-small", "wgan-gp", 0), tmp_path, **FAST)
 
 
+@pytest.mark.slow
 def test_cli_fit_critic_writes_into_the_run_folder(tmp_path, toy_runs):
     run = toy_runs["gp"]
     folder = tmp_path / "run"

@@ -35,6 +35,7 @@ def test_wheel_ships_the_schema_data_files_and_the_console_script(wheel):
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
 
 
+@pytest.mark.slow
 def test_non_editable_install_validates_a_study_outside_the_repository(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],

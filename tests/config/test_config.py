@@ -11,16 +11,17 @@ import yaml
 
 from tests.conftest import REPO, run_cli
 from tests.pipeline.test_pipeline import workflow_copy
+from tests.shipped import run_count, shipped_studies
 from suite.config import load_study, parse_yaml, resolve_study
 from suite.errors import ConfigError
 
 SMOKE = yaml.safe_load((REPO / "configs" / "smoke.yaml").read_text())
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "configs").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", shipped_studies())
 def test_every_shipped_study_validates(path):
     study = load_study(path)
-    assert study.runs and len({spec.run_id for spec in study.runs}) == len(study.runs)
+    assert len(study.runs) == run_count(path) == len({spec.run_id for spec in study.runs})
 
 
 def mutate(change):
@@ -82,6 +83,7 @@ def test_cli_prints_one_line_not_a_traceback(write_study):
     assert result.stderr.startswith("error: config error at methods.m") and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_cli_output_cut_short_by_its_reader_is_not_an_error():
     """`python -m suite check configs/default.yaml | head -1`: no BrokenPipeError traceback."""
     pipeline = subprocess.run(
@@ -141,6 +143,7 @@ def run_snakemake(workdir, *args):
              "sngan-settings-paper, toy-fig1, wgan-gp-archs-paper"),
     ("../default", "ganbench: config error at experiment: '../default' is not a study name"),
 ])
+@pytest.mark.slow
 def test_snakemake_refuses_an_unknown_study_name(tmp_path, name, message):
     workdir = workflow_copy(tmp_path)
     result = run_snakemake(workdir, "-n", "all", "--config", f"experiment={name}")

@@ -65,6 +65,7 @@ def test_smoke_study_end_to_end(tmp_path):
         assert dry.returncode == 0 and "Nothing to be done" in dry.stdout + dry.stderr, dry.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_bad_config_fails_before_any_job(tmp_path):
     workdir = workflow_copy(tmp_path)
     bad = yaml.safe_load((workdir / "configs" / "smoke.yaml").read_text())

@@ -2,8 +2,9 @@
 
 Every study in configs/*.yaml is dry-run (`snakemake -n`) with each profile in
 workflows/profiles/ from a copy of the workflow in a temporary directory (a dry
-run writes results/<study>/study.yaml). The dry runs start together, since most
-of their time is spent importing torch. Checks: each exits 0 and reads its
+run writes results/<study>/study.yaml); the paper-size studies in the slow tier.
+The selected dry runs start together, since most of their time is spent importing
+torch. Checks: each exits 0 and reads its
 profile; the DAG has one train_run job per run of the study; the shell commands
 are printed (printshellcmds); with the slurm profile every job carries the
 partition, and a rule that declares no resources gets the profile's
@@ -20,9 +21,10 @@ import pytest
 import yaml
 
 from suite.config import load_study
+from tests.shipped import shipped_studies
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIGS = sorted(p.name for p in (REPO / "configs").glob("*.yaml"))
+STUDIES = shipped_studies()
 PROFILES = sorted(p.name for p in (REPO / "workflows" / "profiles").iterdir() if (p / "config.yaml").is_file())
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 TIMEOUT = 600
@@ -68,17 +70,18 @@ def job_resources(output: str) -> list[tuple[str, dict[str, str]]]:
 
 
 @pytest.fixture(scope="module")
-def dry_runs(tmp_path_factory):
-    """Start every (config, profile) dry run at once; (config, profile) -> CompletedProcess-like."""
+def dry_runs(request, tmp_path_factory):
+    """Start the (config, profile) dry runs this session selected at once; -> (returncode, output)."""
     root = tmp_path_factory.mktemp("profiles")
+    selected = {(item.callspec.params["config"].name, item.callspec.params["profile"])
+                for item in request.session.items if getattr(item, "originalname", None) == "test_dry_run"}
     procs = {}
-    for config in CONFIGS:
-        for profile in PROFILES:
-            workdir = workflow_copy(root / f"{Path(config).stem}-{profile}")
-            cmd = [*SNAKEMAKE, "-n", "all", "--workflow-profile", f"workflows/profiles/{profile}",
-                   "--configfile", f"configs/{config}"]
-            procs[config, profile] = subprocess.Popen(cmd, cwd=workdir, env=workflow_env(), text=True,
-                                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    for config, profile in sorted(selected):
+        workdir = workflow_copy(root / f"{Path(config).stem}-{profile}")
+        cmd = [*SNAKEMAKE, "-n", "all", "--workflow-profile", f"workflows/profiles/{profile}",
+               "--configfile", f"configs/{config}"]
+        procs[config, profile] = subprocess.Popen(cmd, cwd=workdir, env=workflow_env(), text=True,
+                                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     results = {}
     try:
         for key, proc in procs.items():
@@ -94,16 +97,16 @@ def dry_runs(tmp_path_factory):
 
 def test_every_config_and_profile_is_shipped():
     assert {"default", "slurm"} <= set(PROFILES)
-    assert "smoke.yaml" in CONFIGS and "default.yaml" in CONFIGS
+    assert {"smoke.yaml", "default.yaml"} <= {study.values[0].name for study in STUDIES}
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-@pytest.mark.parametrize("config", CONFIGS)
+@pytest.mark.parametrize("config", STUDIES)
 def test_dry_run(dry_runs, config, profile):
-    returncode, output = dry_runs[config, profile]
+    returncode, output = dry_runs[config.name, profile]
     assert returncode == 0, f"snakemake -n with {profile} on {config} failed:\n{output[-4000:]}"
     assert f"Using workflow specific profile workflows/profiles/{profile}" in output
-    study = load_study(REPO / "configs" / config)
+    study = load_study(config)
     stats = job_stats(output)
     assert stats.get("train_run") == len(study.runs), stats
     assert "Shell command: python -m suite train " in output, "printshellcmds is not in effect"
@@ -127,6 +130,7 @@ def test_dry_run(dry_runs, config, profile):
         assert all("slurm_partition" not in resources for _, resources in jobs)
 
 
+@pytest.mark.slow
 def test_lint(tmp_path):
     """`snakemake --lint` of the workflow reports nothing but the per-rule conda advice."""
     workdir = workflow_copy(tmp_path / "lint")

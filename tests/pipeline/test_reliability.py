@@ -266,6 +266,7 @@ def test_missing_inception_weights_give_one_line_saying_how_to_install_them(tmp_
     assert not list((workdir / "results" / "cache" / "inception").glob("*.pth*"))
 
 
+@pytest.mark.slow
 def test_missing_converted_weights_name_a_command_that_works(tmp_path):
     missing = tmp_path / "offline-fid-helper.pth"
     result = subprocess.run([sys.executable, "-m", "suite", "reference", "--data", "fashion32", "--split", "test",

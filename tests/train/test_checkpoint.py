@@ -51,6 +51,7 @@ def _scramble(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", [_truncate, _scramble], ids=["truncated", "corrupt"])
 def test_unreadable_checkpoint_is_moved_aside_and_the_run_starts_over(whole, tmp_path, damage):
     study, reference = whole
@@ -76,6 +77,7 @@ class _WritesAFile:
         return open, (str(self.path), "w")
 
 
+@pytest.mark.slow
 def test_checkpoint_with_a_pickled_object_is_refused_without_running_it(whole, tmp_path):
     study, reference = whole
     run_dir, marker = tmp_path / "run", tmp_path / "code-ran"
@@ -108,6 +110,7 @@ def _assert_one_line_error(result, text):
     assert last.startswith("error: ") and last.endswith(text), result.stderr
 
 
+@pytest.mark.slow
 def test_full_disk_gives_one_line_and_nothing_taken_as_done(whole, small_tmpfs):
     study, _ = whole
     (small_tmpfs / "filler").write_bytes(b"\0" * (60 * 1024))
@@ -119,6 +122,7 @@ def test_full_disk_gives_one_line_and_nothing_taken_as_done(whole, small_tmpfs):
     assert not list((small_tmpfs / "run").glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_read_only_results_folder_gives_one_line(whole, small_tmpfs):
     study, _ = whole
     subprocess.run(["mount", "-o", "remount,ro", str(small_tmpfs)], check=True)

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import yaml
 
 from tests.conftest import run_cli, toy_study
@@ -26,6 +27,7 @@ def test_timing_run_swaps_the_method_and_turns_off_evaluation():
     assert timed.seed == run.seed and timed.arch == run.arch and run.train["batch_size"] == 64
 
 
+@pytest.mark.slow
 def test_part_costs_cli_writes_every_part_relative_to_none(tmp_path):
     study = resolve_study(toy_study(batch_size=16))
     base = write_cost_base(study, "mlp-small", results=tmp_path)

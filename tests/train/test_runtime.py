@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 PROBE = """
@@ -26,5 +28,6 @@ def test_deterministic_mode_is_on_and_inductor_stays_unimported():
     assert probe() == "True False False"
 
 
+@pytest.mark.slow
 def test_inductor_flag_is_set_too_when_inductor_was_already_imported():
     assert probe("import torch._inductor.config") == "True False True"

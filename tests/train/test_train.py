@@ -32,6 +32,7 @@ def assert_same_weights(a, b):
         assert torch.equal(a[key], b[key]), key
 
 
+@pytest.mark.slow
 def test_same_seed_is_bit_identical_and_other_seed_differs(tmp_path, write_study):
     study = write_study(toy_study(seeds=(0, 1)))
     train(study, tmp_path / "a")
@@ -75,6 +76,7 @@ def test_sigkill_then_rerun_resumes_to_the_same_numbers(tmp_path, write_study):
                                       pd.read_csv(killed / "diagnostics" / name))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_interrupt_writes_a_checkpoint_and_exits_nonzero(tmp_path, write_study, signum):
     study = write_study(toy_study(iterations=100_000, checkpoint_every=100_000))
@@ -92,6 +94,7 @@ def test_interrupt_writes_a_checkpoint_and_exits_nonzero(tmp_path, write_study, 
     assert torch.load(out / "checkpoint.pt", weights_only=False)["step"] > 0
 
 
+@pytest.mark.slow
 def test_huge_learning_rate_diverges_cleanly(tmp_path, write_study):
     config = toy_study(iterations=200)
     config["methods"] = {"wgan-gp": {"preset": "wgan-gp", "lr_d": 1e6, "lr_g": 1e6, "gp_lambda": 0.0}}

@@ -31,9 +31,23 @@ class Measure:
 
 
 def per_run(name: str, statistic: Callable[[RunOutputs], float]) -> Measure:
-    """A Measure that applies `statistic` to each run of each group."""
-    return Measure(name, lambda groups: [np.array([statistic(run) for run in runs], dtype=float)
-                                         for runs in groups])
+    """A Measure that applies `statistic` to each run of each group. A run that lacks what the statistic
+    reads (a study may record diagnostics for some runs only) is NaN, left out like any non-finite value;
+    a group in which every run lacks it raises the first run's MeasurementMissing."""
+
+    def group_values(runs: list[RunOutputs]) -> np.ndarray:
+        values, missing = [], []
+        for run in runs:
+            try:
+                values.append(statistic(run))
+            except MeasurementMissing as error:
+                values.append(math.nan)
+                missing.append(error)
+        if runs and len(missing) == len(runs):
+            raise missing[0]
+        return np.array(values, dtype=float)
+
+    return Measure(name, lambda groups: [group_values(runs) for runs in groups])
 
 
 def computed(name: str, sample: Callable[[], np.ndarray]) -> Measure:

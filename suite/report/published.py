@@ -141,6 +141,8 @@ def _study_cells(study: dict) -> dict[tuple[str, str, str], dict]:
     archs = study.get("archs") or {}
     cells = {}
     for grid in study.get("grids") or []:
+        if grid.get("settings"):
+            continue  # its runs train a method under another optimizer setting: no longer the paper's preset
         evaluate = {**(study.get("evaluate") or {}), **(grid.get("evaluate") or {})}
         for data in grid.get("data") or []:
             data_set, resolution = OUR_DATA.get(data, (data, None))

@@ -95,6 +95,16 @@ def test_missing_measurement_is_not_run_with_the_reason(tmp_path):
     assert result["verdict"] == NOT_RUN and result["reason"].startswith("measurement missing")
 
 
+def test_runs_without_the_measurement_are_left_out_not_the_claim(tmp_path):
+    errors = [0.01, 0.02, 0.015]
+    for seed, error in enumerate(errors):
+        make_run(tmp_path, "sngan-ndis5", seed, sigmas=[(1.0 + error, 1.0)])
+    make_run(tmp_path, "sngan-ndis5", 3)  # a run of the same group that recorded no diagnostics
+    result = row("sngan-appendix-a-tracks-sigma", find_runs(tmp_path / "synth"))
+    assert result["seeds"] == "3" and result["effect"] == pytest.approx(np.mean(errors))
+    assert "1 run(s) without a finite value left out" in result["reason"]
+
+
 def test_holm_adjusts_across_the_table(tmp_path):
     cost_study(tmp_path, [1.0, 1.1, 0.9, 1.05], [2.0, 2.2, 1.8, 2.1])
     for seed, growth in enumerate([0.3, 0.1, 0.25]):

@@ -1,4 +1,4 @@
-"""Self-attention block of SAGAN (Zhang et al. 2019)."""
+"""Self-attention block of SAGAN (Zhang et al. 2019), and the residual block it is compared with."""
 import torch
 from torch import nn
 
@@ -35,3 +35,29 @@ class SelfAttention(nn.Module):
         h = self.h(x).flatten(2)
         attended = torch.bmm(h, beta).view_as(x)
         return self.gamma * attended + x
+
+
+class ResidualControl(nn.Module):
+    """y = x + gamma * h(relu(g(relu(f(x))))): the control of SAGAN's Table 1, "residual blocks with the
+    same number of parameters" in the attention's place (section 5.2).
+
+    f (C -> max(C // 8, 1)), g (back to C) and h (C -> C) are bias-free 1x1 convs and gamma a scalar
+    starting at 0, so the block has exactly SelfAttention's parameters and, like it, is the identity at
+    init behind a learned gate. It mixes channels at each position only: what it lacks is attention's
+    long-range dependency, the one thing the comparison is about.
+    """
+
+    def __init__(self, channels: int, spectral: bool = False, power_iterations: int = 1):
+        super().__init__()
+        if channels < 1:
+            raise ValueError(f"ResidualControl needs channels >= 1, got {channels}")
+        key_channels = max(channels // 8, 1)
+        wrap = (lambda layer: spectral_norm(layer, power_iterations)) if spectral else (lambda layer: layer)
+        self.f = wrap(nn.Conv2d(channels, key_channels, 1, bias=False))
+        self.g = wrap(nn.Conv2d(key_channels, channels, 1, bias=False))
+        self.h = wrap(nn.Conv2d(channels, channels, 1, bias=False))
+        self.gamma = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        branch = self.h(torch.relu(self.g(torch.relu(self.f(x)))))
+        return x + self.gamma * branch

@@ -17,6 +17,7 @@ ALLOWED: dict[str, tuple] = {
     "fd_pairs": ("independent", "same"),
     "lr_schedule": ("constant", "linear"),
     "n_dis_schedule": ("constant", "wgan"),
+    "attention_block": ("attention", "residual"),
 }
 
 # A method composed without a preset must name these; the others have defaults.
@@ -29,6 +30,10 @@ _MULTIPLIER_NORMS = ("bn", "ln", "wn")  # the critic norms with a learned multip
 # section 3, Eq. 14: "augmented the adversarial objective function by adding the following term");
 # neither section 4 nor the appendix names another coefficient, so 1. docs/methods.md says more.
 ORTHO_LAMBDA = 1.0
+
+# Fields added after runs were recorded, with the value those runs had: `to_dict` leaves such a field
+# out while it holds that value, so the earlier runs keep their run.yaml and config hash.
+OMITTED_AT_DEFAULT = {"attention_block": "attention"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +53,7 @@ class MethodSpec:
     power_iterations: int = 1
     g_attention: int | None = None
     d_attention: int | None = None
+    attention_block: str = "attention"
     optimizer: str
     lr_d: float
     lr_g: float
@@ -96,9 +102,13 @@ class MethodSpec:
         object.__setattr__(self, field, value)
 
     def to_dict(self) -> dict:
-        """Plain JSON-ready mapping (betas as a list); `resolve_method` accepts it back."""
+        """Plain JSON-ready mapping (betas as a list, without the OMITTED_AT_DEFAULT fields that hold
+        their default); `resolve_method` accepts it back."""
         record = dataclasses.asdict(self)
         record["betas"] = list(self.betas)
+        for field, default in OMITTED_AT_DEFAULT.items():
+            if record[field] == default:
+                del record[field]
         return record
 
 
@@ -203,6 +213,9 @@ def ignored_fields(spec: MethodSpec) -> dict[str, str]:
                                     f"it, this method's d_norm is {spec.d_norm!r}")
     if spec.optimizer != "adam":
         ignored["betas"] = f"only optimizer adam has betas, this method's optimizer is {spec.optimizer!r}"
+    if spec.g_attention is None and spec.d_attention is None:
+        ignored["attention_block"] = ("only a method with g_attention or d_attention places a block, this "
+                                      "method has both null")
     if spec.d_norm != "sn" and spec.g_norm != "sn+bn":
         ignored["power_iterations"] = ("only spectral norm reads it (d_norm sn or g_norm sn+bn), this "
                                        f"method has d_norm {spec.d_norm!r} and g_norm {spec.g_norm!r}")
@@ -231,7 +244,7 @@ def resolve_method(entry, family: str | None = None) -> MethodSpec:
         raise ConfigError(f"unknown method field(s) {', '.join(map(repr, unknown))}; "
                           f"allowed: preset, {', '.join(FIELDS)}")
     parts = {key: value for key, value in entry.items() if key != "preset"}
-    if "preset" not in entry and set(parts) == set(FIELDS):
+    if "preset" not in entry and set(FIELDS) - set(OMITTED_AT_DEFAULT) <= set(parts):
         return MethodSpec(**parts)
     parts = _with_setting(parts)
     if "preset" in entry:

@@ -11,12 +11,14 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
 from suite.errors import ConfigError
-from suite.methods import SelfAttention, spectral_norm
+from suite.methods import spectral_norm
+from suite.methods.attention import ResidualControl, SelfAttention
 
 CRITIC_NORMS = ("none", "bn", "ln", "sn", "wn")
 GENERATOR_NORMS = ("bn", "sn+bn", "none")
 
 WEIGHT_LAYER_TYPES = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
+ATTENTION_BLOCKS = {"attention": SelfAttention, "residual": ResidualControl}
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,9 @@ class Layers:
 
     spectral: wrap every conv/linear (attention convs included) in spectral_norm.
     norm: "none", "bn" (batch norm) or "ln" (per-example norm over all features).
-    attention_size: feature-map size at which to insert one SelfAttention, or None.
+    attention_size: feature-map size at which to insert one attention block, or None.
+    attention_block: which block goes there: "attention" (SelfAttention) or "residual"
+        (ResidualControl, SAGAN Table 1's residual block of equal parameters).
     power_iterations: spectral norm's power iterations per forward (the method's power_iterations).
     weight_normed: reparametrize every conv/linear weight as g * v / ||v|| per output channel
         (torch's weight_norm parametrization, Salimans & Kingma 2016).
@@ -43,6 +47,7 @@ class Layers:
     weight_normed: bool = False
     affine: bool = True
     orthogonal_init: bool = False
+    attention_block: str = "attention"
 
     def _wrap(self, layer: nn.Module) -> nn.Module:
         if self.orthogonal_init:
@@ -95,10 +100,11 @@ class Layers:
         return nn.Identity()
 
     def attention_at(self, size: int, channels: int) -> list[nn.Module]:
-        """[SelfAttention] when `size` is the requested feature-map size, else []."""
+        """[the attention block] when `size` is the requested feature-map size, else []."""
         if self.attention_size != size:
             return []
-        return [SelfAttention(channels, spectral=self.spectral, power_iterations=self.power_iterations)]
+        block = ATTENTION_BLOCKS[self.attention_block]
+        return [block(channels, spectral=self.spectral, power_iterations=self.power_iterations)]
 
     def check_attention(self, family: str, sizes: tuple[int, ...]) -> None:
         """ConfigError unless the requested attention size is one this network has."""
@@ -132,23 +138,25 @@ def _attention_size(spec, key: str) -> int | None:
 
 
 def critic_layers(spec) -> Layers:
-    """The critic's layer choices from spec.d_norm, d_norm_affine, d_attention and (for the orthonormal
-    regularizer's initialization) constraint."""
+    """The critic's layer choices from spec.d_norm, d_norm_affine, d_attention, attention_block and (for
+    the orthonormal regularizer's initialization) constraint."""
     if spec.d_norm not in CRITIC_NORMS:
         raise ConfigError(f"d_norm={spec.d_norm!r} is unknown; allowed: {', '.join(CRITIC_NORMS)}")
     return Layers(net="critic", spectral=spec.d_norm == "sn", weight_normed=spec.d_norm == "wn",
                   norm=spec.d_norm if spec.d_norm in ("bn", "ln") else "none", affine=spec.d_norm_affine,
                   orthogonal_init=spec.constraint == "ortho",
-                  attention_size=_attention_size(spec, "d_attention"), power_iterations=spec.power_iterations)
+                  attention_size=_attention_size(spec, "d_attention"), attention_block=spec.attention_block,
+                  power_iterations=spec.power_iterations)
 
 
 def generator_layers(spec) -> Layers:
-    """The generator's layer choices from spec.g_norm and spec.g_attention."""
+    """The generator's layer choices from spec.g_norm, g_attention and attention_block."""
     if spec.g_norm not in GENERATOR_NORMS:
         raise ConfigError(f"g_norm={spec.g_norm!r} is unknown; allowed: {', '.join(GENERATOR_NORMS)}")
     return Layers(net="generator", spectral=spec.g_norm == "sn+bn",
                   norm="bn" if "bn" in spec.g_norm else "none",
-                  attention_size=_attention_size(spec, "g_attention"), power_iterations=spec.power_iterations)
+                  attention_size=_attention_size(spec, "g_attention"), attention_block=spec.attention_block,
+                  power_iterations=spec.power_iterations)
 
 
 class Residual(nn.Module):
@@ -191,10 +199,10 @@ def count_weight_layers(model: nn.Module) -> int:
 
 def count_main_path_layers(model: nn.Module) -> int:
     """Conv, transposed-conv and linear layers on the main path: residual shortcuts and
-    self-attention are skipped (a paper's "N-layer" net counts these)."""
+    attention blocks are skipped (a paper's "N-layer" net counts these)."""
     if isinstance(model, WEIGHT_LAYER_TYPES):
         return 1
-    if isinstance(model, SelfAttention):
+    if isinstance(model, tuple(ATTENTION_BLOCKS.values())):
         return 0
     if isinstance(model, Residual):
         return count_main_path_layers(model.branch)

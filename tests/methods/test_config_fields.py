@@ -25,7 +25,7 @@ def study_with(method) -> dict:
     ({"preset": "wgan-gp", "lr_schedule": "cosine"}, "methods.custom.lr_schedule: 'cosine' is not allowed"),
     ({"preset": "wgan-gp", "one_sided": "yes"}, "methods.custom.one_sided: 'yes' is not of type 'boolean'"),
     ({"preset": "sngan", "power_iterations": 0}, "methods.custom.power_iterations: 0 is too small"),
-    ({"preset": "wgan-gp", "n_critic": 5}, "allowed keys: betas, clip_value"),
+    ({"preset": "wgan-gp", "n_critic": 5}, "allowed keys: attention_block, betas, clip_value"),
     ({"preset": "wgan-gp", "clip_value": 0.1}, "methods.custom: clip_value is ignored by this method"),
     ({"preset": "wgan-wc", "betas": [0.5, 0.9]}, "methods.custom: betas is ignored by this method"),
     ({"preset": "gan-gp", "ortho_lambda": 0.1}, "methods.custom: ortho_lambda is ignored by this method"),
@@ -33,6 +33,11 @@ def study_with(method) -> dict:
     ({"preset": "gan-ortho", "ortho_lambda": 0}, "methods.custom: ortho_lambda must be > 0, got 0"),
     ({"preset": "gan-bn", "d_norm_affine": "no"}, "methods.custom.d_norm_affine: 'no' is not of type 'boolean'"),
     ({"preset": "gan-wn", "d_norm": "in"}, "methods.custom.d_norm: 'in' is not allowed; allowed: none, bn, ln, sn, wn"),
+    ({"preset": "sagan", "attention_block": "conv"},
+     "methods.custom.attention_block: 'conv' is not allowed; allowed: attention, residual"),
+    ({"preset": "sngan", "attention_block": "residual"},
+     "methods.custom: attention_block is ignored by this method: only a method with g_attention or d_attention "
+     "places a block, this method has both null; remove it"),
 ])
 def test_bad_method_fields_fail_the_study_in_one_line(method, fragment):
     with pytest.raises(ConfigError) as error:
@@ -60,3 +65,16 @@ def test_sngan_on_the_standard_cnn_resolves_its_family_setting():
     runs = {run.arch_name: run.method for run in resolve_study(study).runs}
     assert (runs["cnn"]["betas"], runs["cnn"]["n_dis"]) == ([0.5, 0.999], 1)
     assert (runs["res"]["betas"], runs["res"]["n_dis"]) == ([0.0, 0.9], 5)
+
+
+def test_attention_block_lands_in_the_run_spec_only_when_residual():
+    """A default attention_block leaves run.yaml's method (and so the config hash) as before the field."""
+    study = toy_study(methods=("attention", "residual")) | {
+        "archs": {"cnn": {"family": "dcgan", "width": 4}},
+        "methods": {"attention": {"preset": "sagan", "attention_block": "attention"},
+                    "residual": {"preset": "sagan", "attention_block": "residual"}},
+        "grids": [{"data": ["fashion32"], "archs": ["cnn"], "methods": ["attention", "residual"], "seeds": [0]}]}
+    runs = {run.method_name: run for run in resolve_study(study).runs}
+    assert runs["attention"].method == PRESETS["sagan"].to_dict()
+    assert "attention_block" not in runs["attention"].method
+    assert runs["residual"].method == {**runs["attention"].method, "attention_block": "residual"}

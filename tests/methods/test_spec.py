@@ -8,6 +8,7 @@ from torch import nn
 
 from suite.errors import ConfigError
 from suite.methods import ALLOWED, FIELDS, PRESETS, MethodSpec, make_optimizers, resolve_method
+from suite.methods.spec import OMITTED_AT_DEFAULT
 
 # The published presets table (README, Methods), written out independently of the presets.
 PUBLISHED_TABLE = {
@@ -79,8 +80,22 @@ def test_composed_method_without_preset_and_defaults():
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_to_dict_roundtrips_through_json(name):
     record = json.loads(json.dumps(PRESETS[name].to_dict()))
-    assert list(record) == list(FIELDS)
+    assert list(record) == [field for field in FIELDS if field not in OMITTED_AT_DEFAULT]
     assert resolve_method(record) == PRESETS[name]
+
+
+def test_attention_block_is_recorded_only_when_residual():
+    """Runs recorded before the field keep their record (and config hash); a residual run records it."""
+    attention = resolve_method({"preset": "sagan", "g_attention": 8, "d_attention": 8, "attention_block": "attention"})
+    residual = dataclasses.replace(attention, attention_block="residual")
+    assert attention == resolve_method({"preset": "sagan", "g_attention": 8, "d_attention": 8})
+    assert "attention_block" not in attention.to_dict()
+    assert residual.to_dict() == {**attention.to_dict(), "attention_block": "residual"}
+    for spec in (attention, residual):
+        assert resolve_method(json.loads(json.dumps(spec.to_dict()))) == spec
+    # one net's attention size is enough for the block to be read
+    critic_only = resolve_method({"preset": "sagan", "g_attention": None, "attention_block": "residual"})
+    assert (critic_only.g_attention, critic_only.d_attention, critic_only.attention_block) == (None, 16, "residual")
 
 
 def test_unknown_preset_lists_presets():
@@ -191,6 +206,8 @@ def test_gradient_penalty_presets_take_layer_norm_in_the_deep_resnet_critic(pres
     ({"preset": "wgan-gp", "power_iterations": 3}, "power_iterations"),
     ({"preset": "sngan", "constraint": "gp", "clip_value": 0.05}, "clip_value"),
     ({**COMPOSED, "optimizer": "rmsprop"}, "betas"),
+    ({"preset": "sngan", "attention_block": "residual"}, "attention_block"),
+    ({"preset": "sagan", "g_attention": None, "d_attention": None, "attention_block": "residual"}, "attention_block"),
 ])
 def test_fields_the_method_ignores_are_refused_in_one_line(entry, field):
     with pytest.raises(ConfigError) as error:

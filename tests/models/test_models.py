@@ -114,7 +114,7 @@ def test_bad_norms_and_shapes_are_config_errors():
     with pytest.raises(ConfigError, match="d_norm='in' is unknown; allowed: none, bn, ln, sn, wn"):
         build_models(TINY_ARCHS["dcgan"], bad_d, (1, 32, 32))
     bad_g = SimpleNamespace(d_norm="sn", g_norm="ln", d_attention=None, g_attention=None,
-                            power_iterations=1, d_norm_affine=True, constraint="none")
+                            power_iterations=1, d_norm_affine=True, constraint="none", attention_block="attention")
     with pytest.raises(ConfigError, match=r"g_norm='ln' is unknown; allowed: bn, sn\+bn, none"):
         build_models(TINY_ARCHS["dcgan"], bad_g, (1, 32, 32))
     with pytest.raises(ConfigError, match=r"needs images of shape \(C, 32, 32\)"):

@@ -55,7 +55,8 @@ def cmd_check(args) -> int:
         estimate = study_estimate(list(study.runs), cores=args.cores)
         print(f"estimated training time on {estimate['cores']} cores: {estimate['wall_seconds'] / 3600:.1f} h "
               f"({estimate['cpu_seconds'] / 3600:.1f} CPU-hours; step costs of its {estimate['cells']} "
-              "data/arch/method/batch cells measured here on 1 thread; scoring and the report not included)")
+              "data/arch/method/batch cells measured here in CPU time on 1 thread; scoring and the report not "
+              "included)")
     return 0
 
 

@@ -30,9 +30,10 @@ PARTS = {
 ITERATIONS, REPEATS = 2, 3
 
 
-def interleaved(contenders: dict[str, Callable[[], object]], repeats: int, warmup: int = 1) -> dict[str, list[float]]:
-    """Seconds of each call of each contender; contenders alternate within a repeat, and their order
-    flips every repeat so neither always runs right after the other."""
+def interleaved(contenders: dict[str, Callable[[], object]], repeats: int, warmup: int = 1,
+                clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
+    """Seconds of each call of each contender (by `clock`); contenders alternate within a repeat, and
+    their order flips every repeat so neither always runs right after the other."""
     names = list(contenders)
     for _ in range(warmup):
         for name in names:
@@ -40,9 +41,9 @@ def interleaved(contenders: dict[str, Callable[[], object]], repeats: int, warmu
     seconds: dict[str, list[float]] = {name: [] for name in names}
     for repeat in range(repeats):
         for name in names if repeat % 2 == 0 else reversed(names):
-            started = time.perf_counter()
+            started = clock()
             contenders[name]()
-            seconds[name].append(time.perf_counter() - started)
+            seconds[name].append(clock() - started)
     return seconds
 
 
@@ -64,14 +65,15 @@ def step_function(run: RunSpec, scratch: Path) -> tuple[Trainer, StepContext, Ca
     return trainer, ctx, lambda: train_iteration(ctx, trainer.sampler, batch, trainer.device)
 
 
-def seconds_per_iteration(runs: dict[str, RunSpec], iterations: int, repeats: int) -> dict[str, float]:
+def seconds_per_iteration(runs: dict[str, RunSpec], iterations: int, repeats: int,
+                          clock: Callable[[], float] = time.perf_counter) -> dict[str, float]:
     """Median seconds per generator iteration (n_dis critic steps + 1 generator step) of each named run."""
     with tempfile.TemporaryDirectory(prefix="ganbench-costs-") as scratch:
         contenders = {}
         for index, (name, run) in enumerate(runs.items()):
             step = step_function(run, Path(scratch) / str(index))[2]
             contenders[name] = (lambda fn: lambda: [fn() for _ in range(iterations)])(step)
-        seconds = interleaved(contenders, repeats)
+        seconds = interleaved(contenders, repeats, clock=clock)
     return {name: statistics.median(values) / iterations for name, values in seconds.items()}
 
 
@@ -93,7 +95,9 @@ def study_estimate(runs: list[RunSpec], cores: int, iterations: int = ITERATIONS
     """Training time of a study on this machine, from its step costs measured here (1 thread).
 
     Runs that share data, arch, method and batch share one measurement; a study's jobs run one thread
-    each, `cores` at a time. Scoring, reference statistics and the report are not included.
+    each, `cores` at a time. Steps are timed in CPU seconds of this process, so other load on the
+    machine (a study running beside) stretches the measurement little. Scoring, reference statistics
+    and the report are not included.
     """
     import torch
 
@@ -106,7 +110,7 @@ def study_estimate(runs: list[RunSpec], cores: int, iterations: int = ITERATIONS
     # interleaved comparison would) needs memory in proportion to the study's size.
     per_iteration = {}
     for key, spec in cells.items():
-        per_iteration.update(seconds_per_iteration({str(key): spec}, iterations, repeats))
+        per_iteration.update(seconds_per_iteration({str(key): spec}, iterations, repeats, clock=time.process_time))
     rows = []
     for run in runs:
         key = str((run.data, run.arch_name, run.method_name, run.train["batch_size"]))

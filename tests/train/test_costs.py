@@ -1,6 +1,7 @@
 """suite.costs: interleaved timing order, and the part-costs record through the CLI (timings never asserted)."""
 
 import json
+import time
 
 import pytest
 import yaml
@@ -45,6 +46,7 @@ def test_part_costs_cli_writes_every_part_relative_to_none(tmp_path):
         assert row["relative_to_none"] == row["seconds_per_iteration"] / none["seconds_per_iteration"]
 
 
+@pytest.mark.slow
 def test_part_costs_cli_without_its_base_file_says_where_it_comes_from(tmp_path):
     result = run_cli("part-costs", "--base", tmp_path / "dcgan.base.yaml", "--out", tmp_path / "costs.json",
                      check=False)
@@ -66,3 +68,12 @@ def test_study_estimate_sums_measured_step_costs_over_runs():
     assert all(len(values) == 1 for values in per_method.values()), "seeds of one cell share its measurement"
     assert estimate["cpu_seconds"] == sum(row["seconds"] for row in estimate["runs"])
     assert estimate["wall_seconds"] == estimate["cpu_seconds"] / 2
+
+
+def test_interleaved_on_the_cpu_clock_does_not_count_time_spent_waiting():
+    """The estimate's clock: a contender that waits (as a job does while other jobs hold the cores)
+    costs its waiting time on the wall clock and next to nothing on the CPU clock."""
+    waiting = {"wait": lambda: time.sleep(0.05)}
+    wall = interleaved(waiting, repeats=2, warmup=0)["wait"]
+    cpu = interleaved(waiting, repeats=2, warmup=0, clock=time.process_time)["wait"]
+    assert min(wall) >= 0.05 and max(cpu) < 0.01

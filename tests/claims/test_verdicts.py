@@ -147,6 +147,7 @@ def test_claims_import_no_torch_and_no_report():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_writers_and_cli(tmp_path):
     runs = cost_study(tmp_path, [1.0, 1.1, 0.9, 1.05], [2.0, 2.2, 1.8, 2.1])
     paths = write_claims_table(claims_table(runs), tmp_path / "out")

@@ -76,6 +76,7 @@ def test_bad_config_message(case):
         resolve_study(mutate(change))
 
 
+@pytest.mark.slow
 def test_cli_prints_one_line_not_a_traceback(write_study):
     path = write_study(mutate(BAD["negative lr"][0]))
     result = run_cli("check", path, check=False)

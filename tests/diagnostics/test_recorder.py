@@ -182,6 +182,7 @@ def test_resume_drops_a_partial_last_line_and_a_partial_record(tmp_path, probes)
     assert path.read_text().endswith("\n")
 
 
+@pytest.mark.slow
 def test_killed_process_leaves_only_complete_rows(tmp_path):
     script = textwrap.dedent(f"""
         import torch

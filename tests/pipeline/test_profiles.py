@@ -26,6 +26,11 @@ from tests.shipped import shipped_studies
 REPO = Path(__file__).resolve().parents[2]
 STUDIES = shipped_studies()
 PROFILES = sorted(p.name for p in (REPO / "workflows" / "profiles").iterdir() if (p / "config.yaml").is_file())
+# The README's study and CI's study dry-run in the fast tier too; the other studies in the slow tier.
+FAST_DRY_RUNS = {"default.yaml", "smoke.yaml"}
+DRY_RUNS = [pytest.param(study.values[0], profile, id=f"{study.id}-{profile}",
+                         marks=[*study.marks, *([] if study.id in FAST_DRY_RUNS else [pytest.mark.slow])])
+            for study in STUDIES for profile in PROFILES]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 TIMEOUT = 600
 
@@ -100,8 +105,7 @@ def test_every_config_and_profile_is_shipped():
     assert {"smoke.yaml", "default.yaml"} <= {study.values[0].name for study in STUDIES}
 
 
-@pytest.mark.parametrize("profile", PROFILES)
-@pytest.mark.parametrize("config", STUDIES)
+@pytest.mark.parametrize(("config", "profile"), DRY_RUNS)
 def test_dry_run(dry_runs, config, profile):
     returncode, output = dry_runs[config.name, profile]
     assert returncode == 0, f"snakemake -n with {profile} on {config} failed:\n{output[-4000:]}"

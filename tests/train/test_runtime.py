@@ -24,6 +24,7 @@ def probe(before: str = "") -> str:
     return result.stdout.strip()
 
 
+@pytest.mark.slow
 def test_deterministic_mode_is_on_and_inductor_stays_unimported():
     assert probe() == "True False False"
 

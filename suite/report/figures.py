@@ -7,10 +7,12 @@ skipped (logged), never an error.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +24,17 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter  # noqa: E402
 
+from suite.claims import CLAIMS, Claim, MeasurementMissing, RunOutputs  # noqa: E402
+from suite.claims.definitions.common import FASHION  # noqa: E402
+from suite.claims.definitions.wgan_gp import (CLAIM_FRACTION, DEEP_RESNET, FIG2_FAMILIES,  # noqa: E402
+                                              SUCCESS_RULE, SWEEP, THRESHOLDS, fig2_cell, random_cell,
+                                              success_thresholds)
+from suite.claims.measures import final_metric  # noqa: E402
+from suite.claims.successes import succeeded, threshold_for  # noqa: E402
 from suite.report.kinds import KINDS  # noqa: E402
 from suite.report.tables import REAL, metric_label  # noqa: E402
 from suite.runspec import FILES, load_run_record  # noqa: E402
-from suite.statistics import t_interval  # noqa: E402
+from suite.statistics import paired_table, t_interval  # noqa: E402
 
 log = logging.getLogger(__name__)
 DPI = 110
@@ -405,6 +414,197 @@ def toy_surfaces(runs: pd.DataFrame, out_dir: Path) -> list[Figure]:
     return figures
 
 
+# WGAN-GP sections 5.1-5.2: success counts over architectures, judged by the claims' own rule and pairing.
+SUCCESS_METRIC = "domain_fid"
+FIG2_ORDER = (*FIG2_FAMILIES, DEEP_RESNET)
+VERDICT_COLORS = {"success": "tab:green", "failure": "tab:red", "diverged": "tab:red", "no threshold": "gray"}
+
+
+@dataclass(frozen=True)
+class SuccessSet:
+    """The runs of one success claim: `cell` names a run's architecture (None: not on one), and the
+    claim's first group is WGAN-GP, its measure the pairing of two methods' runs at its threshold."""
+
+    name: str
+    stem: str
+    cell: Callable[[dict], str | None]
+    claim_id: str
+
+    @property
+    def claim(self) -> Claim:
+        return CLAIMS[self.claim_id]
+
+
+RANDOM_SET = SuccessSet("random architectures", "random", random_cell, "wgan-gp-5.1-random-architectures")
+FIG2_SET = SuccessSet("Fig. 2 architectures", "fig2", fig2_cell, "wgan-gp-5.2-beats-dcgan")
+
+
+def _judged(run: RunOutputs) -> bool:
+    """Whether the success rule applies: the run diverged (a failure at every threshold) or it has a domain
+    FID on Fashion-MNIST, scored at an n_gen the thresholds are set for (the floors were measured there)."""
+    if run.record.get("data") != FASHION:
+        return False
+    if run.diverged():
+        return True
+    try:
+        threshold_for(run, THRESHOLDS)
+    except MeasurementMissing:
+        return False
+    return math.isfinite(final_metric(SUCCESS_METRIC)(run))
+
+
+def success_verdict(run: RunOutputs) -> str:
+    """success or failure at the claims' threshold, diverged, or no threshold (see `_judged`)."""
+    if run.diverged():
+        return "diverged"
+    if not _judged(run):
+        return "no threshold"
+    return "success" if succeeded(run, SUCCESS_METRIC, THRESHOLDS) else "failure"
+
+
+def success_runs(runs: pd.DataFrame, chosen: SuccessSet) -> dict[str, list[RunOutputs]]:
+    """method -> its present runs on the set's architectures that the success rule judges, in table order."""
+    found: dict[str, list[RunOutputs]] = {}
+    present = runs[runs["status"] != "missing"]
+    for method, folder in zip(present["method"], present["run_dir"]):
+        run = RunOutputs.load(folder)
+        if chosen.cell(run.record) is not None and _judged(run):
+            found.setdefault(method, []).append(run)
+    return found
+
+
+def success_rates(by_method: dict[str, list[RunOutputs]]) -> pd.DataFrame:
+    """Per method and threshold fraction of SWEEP: its runs, successes and their rate."""
+    rows = []
+    for method, found in by_method.items():
+        for fraction in SWEEP:
+            wins = sum(succeeded(run, SUCCESS_METRIC, success_thresholds(fraction)) for run in found)
+            rows.append((method, fraction, len(found), wins, wins / len(found)))
+    return pd.DataFrame(rows, columns=["method", "fraction", "runs", "successes", "rate"])
+
+
+def _wgan_gp_methods(by_method: dict[str, list[RunOutputs]], chosen: SuccessSet) -> list[str]:
+    """The methods whose runs the claim's first group (WGAN-GP) matches."""
+    return [m for m, found in by_method.items() if any(chosen.claim.groups[0].matches(r.record) for r in found)]
+
+
+def paired_counts(by_method: dict[str, list[RunOutputs]], chosen: SuccessSet) -> pd.DataFrame:
+    """Each WGAN-GP method against each other method, at the claim's threshold: the (architecture, seed)
+    pairs both ran, split by who succeeded (the claim's own measure)."""
+    columns = ["wgan_gp", "other", "pairs", "both", "only_wgan_gp", "only_other", "neither"]
+    wgan_gp = _wgan_gp_methods(by_method, chosen)
+    rows = []
+    for first in wgan_gp:
+        for other in (m for m in by_method if m not in wgan_gp):
+            try:
+                a, b = chosen.claim.measure.values([by_method[first], by_method[other]])
+            except MeasurementMissing:
+                continue  # no (architecture, seed) that both ran
+            table = paired_table(a, b)
+            rows.append((first, other, table.n, table.both, table.only_a, table.only_b, table.neither))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _pair_lines(pairs: pd.DataFrame) -> list[str]:
+    if pairs.empty:
+        return ["no WGAN-GP run paired with another method's on the same architecture and seed"]
+    return [f"{r.wgan_gp} vs {r.other} over {r.pairs} pairs: both {r.both}, only {r.wgan_gp} {r.only_wgan_gp}, "
+            f"only {r.other} {r.only_other}, neither {r.neither}" for r in pairs.itertuples()]
+
+
+def _threshold_ticks(by_method: dict[str, list[RunOutputs]]) -> tuple[list[str], str]:
+    """Tick labels (the fraction over the domain FID threshold at each n_gen the runs were scored at)."""
+    scored = sorted({run.metrics["protocol"]["n_gen"] for found in by_method.values() for run in found
+                     if not run.diverged()})
+    labels = ["\n".join([f"{f:g}", *(f"{success_thresholds(f)[n]:.1f}" for n in scored)]) for f in SWEEP]
+    below = f"\nbelow: the domain FID threshold at n_gen {', '.join(map(str, scored))}" if scored else ""
+    return labels, "fraction of the way from real-data floor to one-class collapse (log scale)" + below
+
+
+def success_by_threshold(runs: pd.DataFrame, chosen: SuccessSet, out_dir: Path) -> list[Figure]:
+    """Each method's success rate on the set's architectures at every threshold of SWEEP (WGAN-GP Table 2's
+    sweep), with WGAN-GP's paired outcomes against each other method at the claim's threshold."""
+    by_method = success_runs(runs, chosen)
+    if not by_method:
+        return []
+    rates, pairs = success_rates(by_method), paired_counts(by_method, chosen)
+    colors, wgan_gp = method_colors(runs["method"].dropna()), _wgan_gp_methods(by_method, chosen)
+    fig, (ax, note) = plt.subplots(2, 1, figsize=(7, 5.2), height_ratios=[5, 1], layout="constrained")
+    for offset, (method, rows) in enumerate(rates.groupby("method", sort=False)):
+        dodge = 0.005 * (offset - (len(by_method) - 1) / 2)  # methods with equal rates stay visible
+        ax.plot(rows["fraction"] + dodge, rows["rate"], marker="o", ms=4, color=colors[method],
+                ls="-" if method in wgan_gp else "--", label=f"{method} ({rows['runs'].iloc[0]} runs)")
+    ax.axvline(CLAIM_FRACTION, color="gray", ls=":", lw=1, label="the claims' threshold")
+    labels, xlabel = _threshold_ticks(by_method)
+    ax.set_xticks(SWEEP, labels, fontsize=8)
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_ylabel("success rate (domain FID below the threshold)")
+    ax.legend(fontsize=7)
+    ax.set_title(f"Success rate by threshold: {chosen.name}, {FASHION}", fontsize=10)
+    note.axis("off")
+    note.text(0, 1, "\n".join(["paired outcomes at the claims' threshold:", *_pair_lines(pairs)]), va="top",
+              fontsize=7, transform=note.transAxes)
+    title = (f"Success rate by threshold: {chosen.name}, {FASHION} ({SUCCESS_RULE}; the threshold swept from a "
+             f"quarter to three quarters of the way). At the claims' threshold: {'; '.join(_pair_lines(pairs))}")
+    return [_save(fig, out_dir, f"success_{chosen.stem}_{safe(FASHION)}", "success", title)]
+
+
+def fig2_grid_cells(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per (data, arch on a Fig. 2 architecture, method): the first seed with a samples.png, its domain FID and
+    verdict; architectures in Fig. 2's order, methods in the runs table's."""
+    columns = ["data", "cell", "arch", "method", "seed", "samples", "domain_fid", "verdict"]
+    rows, seen = [], set()
+    datas, methods = list(dict.fromkeys(runs["data"])), list(dict.fromkeys(runs["method"]))
+    for _, r in runs[runs["status"] != "missing"].sort_values("seed", kind="stable").iterrows():
+        key, samples = (r["data"], r["arch"], r["method"]), Path(r["run_dir"]) / FILES["samples"]
+        if key in seen or not samples.is_file():
+            continue
+        run = RunOutputs.load(r["run_dir"])
+        cell = fig2_cell(run.record)
+        if cell is not None:
+            seen.add(key)
+            rows.append((r["data"], cell, r["arch"], r["method"], int(r["seed"]), samples,
+                         float(r[SUCCESS_METRIC]), success_verdict(run)))
+    rows.sort(key=lambda r: (datas.index(r[0]), FIG2_ORDER.index(r[1]), r[2], methods.index(r[3])))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _cell_title(cell) -> str:
+    if cell.verdict == "diverged" or not math.isfinite(cell.domain_fid):
+        return f"{cell.method}\nseed {cell.seed}: {cell.verdict}"
+    return f"{cell.method}\nseed {cell.seed}: FID {cell.domain_fid:.1f}, {cell.verdict}"
+
+
+def fig2_grids(runs: pd.DataFrame, out_dir: Path) -> list[Figure]:
+    """Per data set: WGAN-GP Fig. 2's layout, a row per architecture the study ran and a column per method,
+    each cell the first seed's samples titled with its domain FID and success at the claims' threshold."""
+    figures = []
+    for data, grid in fig2_grid_cells(runs).groupby("data", sort=False):
+        arches, methods = list(dict.fromkeys(grid["arch"])), list(dict.fromkeys(grid["method"]))
+        fig, axes = plt.subplots(len(arches), len(methods), figsize=(2.3 * len(methods) + 0.6, 2.5 * len(arches)),
+                                 squeeze=False, layout="constrained")
+        cells = {(c.arch, c.method): c for c in grid.itertuples()}
+        for row, arch in zip(axes, arches):
+            cell = grid.loc[grid["arch"] == arch, "cell"].iloc[0]
+            row[0].set_ylabel(arch if arch == cell else f"{arch}\n({cell})", fontsize=8)
+            for ax, method in zip(row, methods):
+                ax.set_xticks([])
+                ax.set_yticks([])
+                found = cells.get((arch, method))
+                if found is None:
+                    ax.set_title(method, fontsize=7)
+                    ax.text(0.5, 0.5, "no samples", ha="center", va="center", color="gray", transform=ax.transAxes)
+                else:
+                    ax.imshow(plt.imread(found.samples))
+                    ax.set_title(_cell_title(found), fontsize=7, color=VERDICT_COLORS[found.verdict])
+        fig.suptitle(f"Samples by Fig. 2 architecture and method: {data}", fontsize=10)
+        title = (f"Samples by Fig. 2 architecture (rows) and method (columns): {data}, first seed, titled with its "
+                 f"domain FID and success ({SUCCESS_RULE})")
+        figures.append(_save(fig, out_dir, f"fig2_grid_{safe(data)}", "fig2_grid", title))
+    return figures
+
+
 def all_figures(runs: pd.DataFrame, metrics: list[str], real: dict[str, dict],
                 out_dir: Path) -> list[Figure]:
     """Every figure kind in KINDS order, each in `out_dir/<kind>/`; absent inputs skip their figure.
@@ -424,6 +624,8 @@ def all_figures(runs: pd.DataFrame, metrics: list[str], real: dict[str, dict],
     made += sigmas(runs, folder["sigmas"])
     made += sample_grids(runs, folder["samples"])
     made += toy_surfaces(runs, folder["samples"])
+    made += fig2_grids(runs, folder["fig2_grid"])
+    made += [f for chosen in (RANDOM_SET, FIG2_SET) for f in success_by_threshold(runs, chosen, folder["success"])]
     for kind in KINDS:
         if not any(f.kind == kind for f in made):
             log.info("no %s figure: its inputs are absent", kind)

@@ -13,5 +13,7 @@ FIGURE_HEADINGS = {
     "weights": "Critic weight histograms",
     "sigmas": "Spectral norm per layer",
     "samples": "Samples (first seed)",
+    "fig2_grid": "Samples by Fig. 2 architecture and method (WGAN-GP section 5.2)",
+    "success": "Success rate by threshold (WGAN-GP sections 5.1-5.2)",
 }
 KINDS = tuple(FIGURE_HEADINGS)

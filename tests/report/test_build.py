@@ -220,3 +220,9 @@ def test_headless_chromium_renders_tables_and_images(report, tmp_path):
     sizes = re.findall(r'<img [^>]*data-natural="(\d+)x(\d+)"', dom)
     assert len(sizes) == report["html"].count("<img ") > 0
     assert all(int(w) > 0 and int(h) > 0 for w, h in sizes)
+
+
+def test_every_figure_kind_has_its_snakemake_report_caption():
+    """`snakemake --report` reads workflows/report/<kind>.rst for each figure folder the report rule declares."""
+    captions = Path(__file__).resolve().parents[2] / "workflows" / "report"
+    assert [kind for kind in KINDS if not (captions / f"{kind}.rst").is_file()] == []

@@ -5,6 +5,23 @@ from torch import nn
 from suite.methods.spectral_norm import spectral_norm
 
 
+def _key_channels(block: str, channels: int) -> int:
+    """The f/g width, max(C // 8, 1), of a block on `channels` (>= 1) channels."""
+    if channels < 1:
+        raise ValueError(f"{block} needs channels >= 1, got {channels}")
+    return max(channels // 8, 1)
+
+
+def _conv1x1(spectral: bool, power_iterations: int):
+    """A maker of bias-free 1x1 convs, spectrally normalized when `spectral`."""
+
+    def conv(in_channels: int, out_channels: int) -> nn.Module:
+        layer = nn.Conv2d(in_channels, out_channels, 1, bias=False)
+        return spectral_norm(layer, power_iterations) if spectral else layer
+
+    return conv
+
+
 class SelfAttention(nn.Module):
     """y = gamma * o + x with o the attention-weighted h(x); identity at init (gamma = 0).
 
@@ -14,13 +31,11 @@ class SelfAttention(nn.Module):
 
     def __init__(self, channels: int, spectral: bool = False, power_iterations: int = 1):
         super().__init__()
-        if channels < 1:
-            raise ValueError(f"SelfAttention needs channels >= 1, got {channels}")
-        key_channels = max(channels // 8, 1)
-        wrap = (lambda layer: spectral_norm(layer, power_iterations)) if spectral else (lambda layer: layer)
-        self.f = wrap(nn.Conv2d(channels, key_channels, 1, bias=False))
-        self.g = wrap(nn.Conv2d(channels, key_channels, 1, bias=False))
-        self.h = wrap(nn.Conv2d(channels, channels, 1, bias=False))
+        key_channels = _key_channels("SelfAttention", channels)
+        conv = _conv1x1(spectral, power_iterations)
+        self.f = conv(channels, key_channels)
+        self.g = conv(channels, key_channels)
+        self.h = conv(channels, channels)
         self.gamma = nn.Parameter(torch.zeros(()))
 
     def attention_map(self, x: torch.Tensor) -> torch.Tensor:
@@ -49,13 +64,11 @@ class ResidualControl(nn.Module):
 
     def __init__(self, channels: int, spectral: bool = False, power_iterations: int = 1):
         super().__init__()
-        if channels < 1:
-            raise ValueError(f"ResidualControl needs channels >= 1, got {channels}")
-        key_channels = max(channels // 8, 1)
-        wrap = (lambda layer: spectral_norm(layer, power_iterations)) if spectral else (lambda layer: layer)
-        self.f = wrap(nn.Conv2d(channels, key_channels, 1, bias=False))
-        self.g = wrap(nn.Conv2d(key_channels, channels, 1, bias=False))
-        self.h = wrap(nn.Conv2d(channels, channels, 1, bias=False))
+        key_channels = _key_channels("ResidualControl", channels)
+        conv = _conv1x1(spectral, power_iterations)
+        self.f = conv(channels, key_channels)
+        self.g = conv(key_channels, channels)
+        self.h = conv(channels, channels)
         self.gamma = nn.Parameter(torch.zeros(()))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -2,9 +2,11 @@
 
 Reads what a study leaves behind: Snakemake's `*.benchmark.tsv` per job (wall `s`, `cpu_time`, `max_rss`)
 of the rules that declare `benchmark:` (train, score, fit_critic, part costs, the domain classifier), each
-run's train.json (`cpu_seconds`: CPU time of its training steps) and metrics.json (`protocol.seconds`:
+run's train.json (`cpu_seconds`: CPU time of its training steps), metrics.json (`protocol.seconds`:
 wall time of its scoring, generator samples through the extractors; its CPU share is the job's CPU time
-in that proportion of the job's wall time). Whatever a job spends besides those
+in that proportion of the job's wall time), critic_fit.json (`cpu_seconds` of the critic's fitting steps
+and its measurement) and each part-cost record (`step_cpu_seconds` of its timed and warm-up iterations).
+Whatever a job spends besides those
 steps is start-up: the interpreter and its imports, the data set, building and loading the nets, Inception's
 weights, writing files. Given the CPU time of the whole `snakemake` command (`total_cpu_seconds`: its
 children's rusage, as `benchmarks.studies` measures), the rules without benchmark files (reference
@@ -62,6 +64,12 @@ def _step_cpu_seconds(path: Path, kind: str, job: dict) -> float | None:
     if kind == "train" and (path.parent / "train.json").exists():
         summary = json.loads((path.parent / "train.json").read_text())
         return summary.get("cpu_seconds", summary["seconds"])
+    if kind == "fit_critic" and (path.parent / "critic_fit.json").exists():
+        return json.loads((path.parent / "critic_fit.json").read_text()).get("cpu_seconds")
+    if kind == "part_costs":
+        costs = path.with_name(path.name[: -len(BENCHMARK_SUFFIX)] + ".json")
+        if costs.exists():
+            return json.loads(costs.read_text()).get("step_cpu_seconds")
     if kind == "score" and (path.parent / "metrics.json").exists():
         scoring_wall = json.loads((path.parent / "metrics.json").read_text())["protocol"].get("seconds")
         if scoring_wall is not None and job["wall_seconds"] > 0:

@@ -27,10 +27,10 @@ PARTS = {
     "gp-fd": {"constraint": "gp-fd", "d_norm": "none"},
     "sn": {"constraint": "none", "d_norm": "sn"},
 }
-ITERATIONS, REPEATS = 2, 3
+ITERATIONS, REPEATS, WARMUP = 2, 3, 1
 
 
-def interleaved(contenders: dict[str, Callable[[], object]], repeats: int, warmup: int = 1,
+def interleaved(contenders: dict[str, Callable[[], object]], repeats: int, warmup: int = WARMUP,
                 clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
     """Seconds of each call of each contender (by `clock`); contenders alternate within a repeat, and
     their order flips every repeat so neither always runs right after the other."""
@@ -79,16 +79,21 @@ def seconds_per_iteration(runs: dict[str, RunSpec], iterations: int, repeats: in
 
 def part_costs(base: RunSpec, iterations: int = ITERATIONS, repeats: int = REPEATS,
                batch_size: int | None = None) -> dict:
-    """Seconds per generator iteration of PARTS_PRESET with each part, and its ratio to no constraint,
-    on `base`'s arch, data and batch size."""
+    """CPU seconds per generator iteration of PARTS_PRESET with each part, and its ratio to no constraint,
+    on `base`'s arch, data and batch size.
+
+    CPU time of this process, so that jobs running beside it (a study's other jobs on the same cores) do
+    not stretch it; `step_cpu_seconds` is the CPU time the timed and warm-up iterations took in all.
+    """
     runs = {part: timing_run(base, f"{PARTS_PRESET}+{part}", {"preset": PARTS_PRESET, **override}, batch_size)
             for part, override in PARTS.items()}
-    per_iteration = seconds_per_iteration(runs, iterations, repeats)
+    per_iteration = seconds_per_iteration(runs, iterations, repeats, clock=time.process_time)
     rows = [{"part": part, **PARTS[part], "seconds_per_iteration": value,
              "relative_to_none": value / per_iteration["none"]} for part, value in per_iteration.items()]
     return {"preset": PARTS_PRESET, "n_dis": PRESETS[PARTS_PRESET].n_dis, "data": base.data,
             "arch": base.arch_name, "arch_spec": base.arch, "batch_size": runs["none"].train["batch_size"],
-            "iterations": iterations, "repeats": repeats, "rows": rows}
+            "iterations": iterations, "repeats": repeats, "rows": rows,
+            "step_cpu_seconds": sum(per_iteration.values()) * iterations * (repeats + WARMUP)}
 
 
 def study_estimate(runs: list[RunSpec], cores: int, iterations: int = ITERATIONS, repeats: int = 1) -> dict:

@@ -1,6 +1,7 @@
 """The fixed-generator critic fit (WGAN-GP Fig. 1a): its measurements against closed forms, and its run mode."""
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -71,7 +72,9 @@ def toy_runs(tmp_path, write_study):
 
 def test_fit_records_the_critic_and_the_exact_w1_of_the_held_out_sets(tmp_path, toy_runs):
     run = toy_runs["gp"]
+    cpu_before = time.process_time()
     record = fit_critic(run, tmp_path, **FAST)
+    assert 0 < record["cpu_seconds"] <= time.process_time() - cpu_before  # its steps are part of the call
     assert json.loads((tmp_path / FIT_FILE).read_text()) == record
     assert record["status"] == "ok" and record["critic_steps"] == 60 and record["noise_std"] == 1.0
     real, fake = held_out_sets(run, 1.0, 200)

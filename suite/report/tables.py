@@ -333,22 +333,23 @@ def cost_table(runs: pd.DataFrame, reference: str) -> Table:
 
 
 def part_cost_table(costs: list[dict]) -> Table:
-    """Seconds per generator step of one preset with each stabilization part, relative to no constraint,
+    """CPU seconds per generator step of one preset with each stabilization part, relative to no constraint,
     one block per arch (suite.costs.part_costs records)."""
     numeric = pd.DataFrame([{"data": c["data"], "arch": c["arch"], "batch_size": c["batch_size"], **row}
                             for c in costs for row in c["rows"]])
-    columns = ["data", "arch", "part", "constraint", "critic norm", "s / step", "x none"]
+    columns = ["data", "arch", "part", "constraint", "critic norm", "CPU s / step", "x none"]
     rows, starts = [], set()
     for c in costs:
         starts.add(len(rows))
         rows += [[c["data"], c["arch"], r["part"], r["constraint"], r["d_norm"], r["seconds_per_iteration"],
                   r["relative_to_none"]] for r in c["rows"]]
     first = costs[0]
-    return Table("part_costs", "Cost of each stabilization part: seconds per generator step, relative to none",
+    return Table("part_costs", "Cost of each stabilization part: CPU seconds per generator step, relative to none",
                  columns, rows, numeric, group_starts=starts,
                  note=f"{first['preset']} (n_dis {first['n_dis']}) with one part swapped in, at the study's batch "
-                      f"size, timed on this machine as the median of {first['repeats']} interleaved repeats of "
-                      f"{first['iterations']} steps (rule part_costs).")
+                      f"size, timed on this machine in CPU seconds (jobs running beside do not stretch them) as "
+                      f"the median of {first['repeats']} interleaved repeats of {first['iterations']} steps "
+                      "(rule part_costs).")
 
 
 def comparison_view(comparison: pd.DataFrame) -> Table:

@@ -126,16 +126,21 @@ def test_study_overhead_is_job_cpu_minus_step_cpu(tmp_path):
         (run / "train.json").write_text(json.dumps({"seconds": 99.0, "cpu_seconds": train_steps}))
         (run / "metrics.json").write_text(json.dumps({"protocol": {"seconds": score_wall}}))
     _benchmark_file(tmp_path / "report" / "part_costs" / "dcgan.benchmark.tsv", 5, 4.0, 700)
-    overhead = study_overhead(tmp_path, total_cpu_seconds=100.0)
+    (tmp_path / "report" / "part_costs" / "dcgan.json").write_text(json.dumps({"step_cpu_seconds": 3.0}))
+    toy = tmp_path / "runs" / "toy-swissroll" / "mlp12" / "wgan-gp" / "seed0"
+    _benchmark_file(toy / "fit_critic.benchmark.tsv", 6, 5.0, 500)
+    (toy / "critic_fit.json").write_text(json.dumps({"seconds": 5.5, "cpu_seconds": 4.5}))
+    overhead = study_overhead(tmp_path, total_cpu_seconds=109.0)
     rows = {row["kind"]: row for row in overhead["rows"]}
     assert rows["train"]["jobs"] == 2 and rows["train"]["cpu_seconds"] == 22.0
     assert rows["train"]["outside_cpu_seconds"] == 22.0 - 14.0 and rows["train"]["max_rss_mib"] == 901
     assert rows["score"]["step_cpu_seconds"] == 20.0 * 30 / 40 + 22.0 * 20 / 40
     assert rows["score"]["outside_per_job"] == (42.0 - 26.0) / 2
-    assert rows["part_costs"]["step_cpu_seconds"] == 0.0
-    assert overhead["outside_share_of_benchmarked_jobs"] == pytest.approx((68.0 - 40.0) / 68.0)
-    assert overhead["outside_share_of_study"] == pytest.approx((100.0 - 40.0) / 100.0)
-    assert "60% of the whole study" in "\n".join(render(overhead))
+    assert rows["part_costs"]["step_cpu_seconds"] == 3.0 and rows["part_costs"]["outside_cpu_seconds"] == 1.0
+    assert rows["fit_critic"]["step_cpu_seconds"] == 4.5 and rows["fit_critic"]["outside_per_job"] == 0.5
+    assert overhead["outside_share_of_benchmarked_jobs"] == pytest.approx((73.0 - 47.5) / 73.0)
+    assert overhead["outside_share_of_study"] == pytest.approx((109.0 - 47.5) / 109.0)
+    assert "56% of the whole study" in "\n".join(render(overhead))
 
 
 def test_study_overhead_of_a_folder_without_benchmark_files_says_so(tmp_path):

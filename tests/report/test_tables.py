@@ -174,6 +174,7 @@ def test_part_cost_table_one_block_per_arch():
     assert list(table.numeric.columns[:4]) == ["data", "arch", "batch_size", "part"] and len(table.numeric) == 10
     for text in (to_markdown(table), to_latex(table), to_html(table)):
         assert "x none" in text and "gp-fd" in text and "1.77" in text
+    assert "CPU s / step" in table.columns and "CPU seconds" in table.note
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex binary not installed")

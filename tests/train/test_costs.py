@@ -44,6 +44,9 @@ def test_part_costs_cli_writes_every_part_relative_to_none(tmp_path):
     for row in costs["rows"]:
         assert row["seconds_per_iteration"] > 0
         assert row["relative_to_none"] == row["seconds_per_iteration"] / none["seconds_per_iteration"]
+    # the timed and warm-up iterations of every part, each at its median cost
+    assert costs["step_cpu_seconds"] == pytest.approx(
+        sum(row["seconds_per_iteration"] for row in costs["rows"]) * costs["iterations"] * (costs["repeats"] + 1))
 
 
 @pytest.mark.slow

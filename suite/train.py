@@ -334,9 +334,10 @@ class Trainer:
                 if status["status"] == "ok" and self.on_eval and cfg["eval_every"] and step % cfg["eval_every"] == 0:
                     metrics = self.on_eval(ctx.generator, step)
                     if curve_log is None:
-                        curve_log = io.CsvLog(self.out_dir / FILES["curve"], ["step", "seconds", *metrics],
-                                              keep_until_step=resume_step)
-                    curve_log.append({"step": step, "seconds": round(seconds, 4), **metrics})
+                        curve_log = io.CsvLog(self.out_dir / FILES["curve"],
+                                              ["step", "seconds", "cpu_seconds", *metrics], keep_until_step=resume_step)
+                    curve_log.append({"step": step, "seconds": round(seconds, 4), "cpu_seconds": round(cpu_seconds, 4),
+                                      **metrics})
                 if status["status"] == "ok" and recorder and step % cfg["diagnostics_every"] == 0:
                     recorder.take(step)
                 if step % cfg["checkpoint_every"] == 0 or step == total or status["status"] != "ok" or guard.received:

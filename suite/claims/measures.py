@@ -106,8 +106,12 @@ def sigma_tracking_error(run: RunOutputs) -> float:
 
 
 def log_seconds_per_step(run: RunOutputs) -> float:
-    """log10 of the training seconds per generator iteration (train.json); differences are log ratios."""
-    return math.log10(float(run.train["seconds_per_step"]))
+    """log10 of the training CPU seconds per generator iteration (train.json); differences are log ratios.
+
+    CPU time, since wall time grows with the jobs sharing the cores, not with the step's own cost."""
+    if run.train.get("cpu_seconds_per_step") is None:
+        raise MeasurementMissing(f"train.json of {run.path} has no cpu_seconds_per_step")
+    return math.log10(float(run.train["cpu_seconds_per_step"]))
 
 
 def final_metric(key: str) -> Callable[[RunOutputs], float]:
@@ -120,12 +124,18 @@ def final_metric(key: str) -> Callable[[RunOutputs], float]:
     return statistic
 
 
-def curve_value(run: RunOutputs, metric: str, axis: str, at: float) -> float:
-    """curve.csv's `metric`, linearly interpolated at `axis` (step or seconds) = `at`;
-    NaN outside the evaluated range (no extrapolation)."""
+def _curve_with(run: RunOutputs, *columns: str):
     curve = run.curve
-    if metric not in curve:
-        raise MeasurementMissing(f"curve.csv of {run.path} has no {metric} column")
+    for column in columns:
+        if column not in curve:
+            raise MeasurementMissing(f"curve.csv of {run.path} has no {column} column")
+    return curve
+
+
+def curve_value(run: RunOutputs, metric: str, axis: str, at: float) -> float:
+    """curve.csv's `metric`, linearly interpolated at `axis` (step or cpu_seconds) = `at`;
+    NaN outside the evaluated range (no extrapolation)."""
+    curve = _curve_with(run, metric, axis)
     x, y = curve[axis].to_numpy(dtype=float), curve[metric].to_numpy(dtype=float)
     if len(x) == 0 or at < x[0] or at > x[-1]:
         return math.nan
@@ -133,13 +143,17 @@ def curve_value(run: RunOutputs, metric: str, axis: str, at: float) -> float:
 
 
 def at_common(metric: str, axis: str) -> Measure:
-    """Each run's curve `metric` at the largest `axis` value (generator iteration or training second)
-    that every run of the claim reached: the comparison at equal iterations or equal wall-clock."""
-    unit = {"step": "generator iterations", "seconds": "training seconds"}[axis]
+    """Each run's curve `metric` at the largest `axis` value (generator iteration or training CPU second)
+    that every run of the claim reached: the comparison at equal iterations or equal time.
+
+    Equal time is CPU time: a study runs several jobs on the same cores, which stretches each one's wall
+    time by the load beside it, not by its own cost; on a machine to itself the two agree.
+    """
+    unit = {"step": "generator iterations", "cpu_seconds": "training CPU seconds"}[axis]
 
     def values(groups):
         runs = [run for runs in groups for run in runs]
-        common = min(float(run.curve[axis].iloc[-1]) for run in runs)
+        common = min(float(_curve_with(run, axis)[axis].iloc[-1]) for run in runs)
         return [np.array([curve_value(run, metric, axis, common) for run in runs_], dtype=float)
                 for runs_ in groups]
 

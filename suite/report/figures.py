@@ -203,7 +203,8 @@ def score_by_setting(runs: pd.DataFrame, metric: str, out_dir: Path) -> list[Fig
 
 
 def curves(runs: pd.DataFrame, metrics: list[str], out_dir: Path) -> list[Figure]:
-    """Per (data, arch, metric in curve.csv): mean over seeds with a min-max band, vs step and vs seconds."""
+    """Per (data, arch, metric in curve.csv): mean over seeds with a min-max band, vs step and vs training
+    CPU seconds (wall seconds for curves recorded before CPU time was)."""
     figures = []
     colors = method_colors(runs["method"].dropna())
     for data, arch, group in _groups(runs):
@@ -213,12 +214,14 @@ def curves(runs: pd.DataFrame, metrics: list[str], out_dir: Path) -> list[Figure
             if not usable:
                 continue
             fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True, layout="constrained")
+            cpu = all("cpu_seconds" in frames[0].columns for frames in usable.values())
+            time_axis = "cpu_seconds" if cpu else "seconds"
             for m, frames in usable.items():
                 _plot_band(axes[0], frames, "step", metric, colors[m], m)
-                if "seconds" in frames[0].columns:
-                    _plot_band(axes[1], frames, "seconds", metric, colors[m], m)
+                if time_axis in frames[0].columns:
+                    _plot_band(axes[1], frames, time_axis, metric, colors[m], m)
             axes[0].set_xlabel("generator step")
-            axes[1].set_xlabel("seconds")
+            axes[1].set_xlabel("training CPU seconds" if cpu else "wall seconds")
             axes[0].set_ylabel(metric_label(metric))
             axes[0].legend(fontsize=8)
             title = f"{metric_label(metric)} over training: {data} / {arch} (mean, band = seed min-max)"

@@ -44,20 +44,29 @@ def test_sigma_tracking_needs_a_spectrally_normalized_layer(tmp_path):
         sigma_tracking_error(run)
 
 
-def test_log_seconds_per_step(tmp_path):
-    assert log_seconds_per_step(load(make_run(tmp_path, "wgan-gp", 0, seconds_per_step=0.01))) == pytest.approx(-2)
+def test_log_seconds_per_step_reads_the_cpu_time(tmp_path):
+    assert log_seconds_per_step(load(make_run(tmp_path, "wgan-gp", 0, cpu_seconds_per_step=0.01))) == \
+        pytest.approx(-2)
 
 
 def test_at_common_interpolates_every_run_at_the_step_all_reached(tmp_path):
-    a = load(make_run(tmp_path, "wgan-gp", 0, curve={"step": [100, 200], "seconds": [1, 2],
+    a = load(make_run(tmp_path, "wgan-gp", 0, curve={"step": [100, 200], "seconds": [9, 10], "cpu_seconds": [1, 2],
                                                      "domain_fid": [50.0, 30.0]}))
-    b = load(make_run(tmp_path, "wgan-wc", 0, curve={"step": [100, 300], "seconds": [1, 3],
+    b = load(make_run(tmp_path, "wgan-wc", 0, curve={"step": [100, 300], "seconds": [1, 3], "cpu_seconds": [1, 3],
                                                      "domain_fid": [80.0, 40.0]}))
     values = at_common("domain_fid", "step").values([[a], [b]])
     assert values[0].tolist() == [30.0]
     assert values[1].tolist() == [pytest.approx(60.0)]  # halfway from 80 at 100 to 40 at 300
-    by_time = at_common("domain_fid", "seconds").values([[a], [b]])
-    assert by_time[1].tolist() == [pytest.approx(60.0)]
+    # at equal CPU time (2 s, all a reached), whatever the wall seconds a's load stretched
+    by_time = at_common("domain_fid", "cpu_seconds").values([[a], [b]])
+    assert by_time[0].tolist() == [30.0] and by_time[1].tolist() == [pytest.approx(60.0)]
+
+
+def test_at_equal_cpu_time_needs_the_curves_cpu_seconds(tmp_path):
+    old = load(make_run(tmp_path, "wgan-gp", 0, curve={"step": [100, 200], "seconds": [1, 2],
+                                                       "domain_fid": [50.0, 30.0]}))
+    with pytest.raises(MeasurementMissing, match="no cpu_seconds column"):
+        at_common("domain_fid", "cpu_seconds").values([[old], [old]])
 
 
 def test_still_improving_flags_a_last_gain_above_five_percent(tmp_path):

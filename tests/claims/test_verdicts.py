@@ -20,9 +20,9 @@ EXPLODES = "wgan-gp-fig1b-clip-explodes"
 
 def cost_study(tmp_path, sn, gp):
     for seed, value in enumerate(sn):
-        make_run(tmp_path, "sngan-ndis5", seed, seconds_per_step=value)
+        make_run(tmp_path, "sngan-ndis5", seed, cpu_seconds_per_step=value)
     for seed, value in enumerate(gp):
-        make_run(tmp_path, "wgan-gp", seed, seconds_per_step=value)
+        make_run(tmp_path, "wgan-gp", seed, cpu_seconds_per_step=value)
     return find_runs(tmp_path / "synth")
 
 

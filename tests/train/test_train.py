@@ -51,6 +51,20 @@ def test_same_seed_is_bit_identical_and_other_seed_differs(tmp_path, write_study
     assert sorted(diagnostics["step"].unique()) == [5, 10, 15, 20, 25, 30]
 
 
+def test_curve_records_the_wall_and_cpu_seconds_of_the_steps_so_far(tmp_path):
+    from suite.config import resolve_study
+    from suite.train import Trainer
+
+    (run,) = resolve_study(toy_study(iterations=6, batch_size=16, eval_every=2, diagnostics_every=0)).runs
+    summary = Trainer(run, tmp_path, on_eval=lambda generator, step: {"evaluated_at": float(step)}).fit()
+    curve = pd.read_csv(tmp_path / "curve.csv")
+    assert list(curve.columns) == ["step", "seconds", "cpu_seconds", "evaluated_at"]
+    assert curve["step"].tolist() == curve["evaluated_at"].tolist() == [2, 4, 6]
+    assert curve["cpu_seconds"].is_monotonic_increasing and (curve["cpu_seconds"] > 0).all()
+    # the last evaluation comes after the last step: the whole run's CPU time, as train.json has it
+    assert curve["cpu_seconds"].iloc[-1] == pytest.approx(summary["cpu_seconds"], abs=1e-3)
+
+
 @pytest.mark.slow
 def test_sigkill_then_rerun_resumes_to_the_same_numbers(tmp_path, write_study):
     study = write_study(toy_study(iterations=400, checkpoint_every=20))

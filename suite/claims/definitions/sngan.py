@@ -129,7 +129,7 @@ CLAIMS = [
         statement="Spectral normalization costs less per generator update than the gradient penalty, at the "
                   "same architecture and n_dis = 5 (Fig. 10, CIFAR-10: about 31 s vs 40 s per 100 updates).",
         groups=(SN_DCGAN_5, GP_DCGAN),
-        measure=per_run("log10 seconds per generator iteration (train.json); the difference is a log10 ratio",
+        measure=per_run("log10 CPU seconds per generator iteration (train.json); the difference is a log10 ratio",
                         log_seconds_per_step),
         no_effect=0.0, direction=-1, figure="cost table",
         grids=scales(needs="method sngan-ndis5: {preset: sngan, n_dis: 5} beside wgan-gp on dcgan")),

@@ -17,7 +17,8 @@ METHODS = {
     "dcgan-bn": {"loss": "ns", "constraint": "none", "d_norm": "bn", "g_norm": "bn", "optimizer": "adam",
                  "n_dis": 1},
 }
-ARCHS = {"mlp12": {"family": "mlp", "depth": 12, "width": 512}, "dcgan": {"family": "dcgan", "width": 16}}
+ARCHS = {"mlp12": {"family": "mlp", "depth": 12, "width": 512}, "dcgan": {"family": "dcgan", "width": 16},
+         "dcgan8": {"family": "dcgan", "width": 8}}
 
 
 def make_run(results: Path, method: str, seed: int, data: str = "fashion32", arch: str = "dcgan",

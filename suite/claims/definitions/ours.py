@@ -1,5 +1,7 @@
 """The benchmark's own observations: findings of this suite at its budget, not a paper's claims."""
 
+import json
+
 import numpy as np
 
 from suite.claims.claim import Claim
@@ -13,11 +15,13 @@ FID = final_metric("fid")
 
 
 def bn_against_runner_up(groups) -> list[np.ndarray]:
-    """FIDs of the BN runs and of the other method (by method_name) with the lowest mean FID."""
+    """FIDs of the BN runs and of the other method (by method_name) with the lowest mean FID, on the BN
+    runs' architecture: runs of another width were given another budget, so they are not its rivals."""
     bn, everyone = groups
+    bn_archs = {json.dumps(run.record["arch"], sort_keys=True) for run in bn}
     others: dict[str, list[float]] = {}
     for run in everyone:
-        if not BN.matches(run.record):
+        if not BN.matches(run.record) and json.dumps(run.record["arch"], sort_keys=True) in bn_archs:
             others.setdefault(run.record["method_name"], []).append(FID(run))
     if not others:
         return [np.array([FID(run) for run in bn]), np.array([])]

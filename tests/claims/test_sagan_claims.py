@@ -1,4 +1,5 @@
-"""SAGAN Table 1 as claims: attention against the residual control of equal parameters, at 8x8 and 32x32."""
+"""SAGAN Table 1 as claims: attention against the residual control of equal parameters, at 8x8, 16x16 and
+32x32."""
 
 import json
 
@@ -25,11 +26,12 @@ def record(method: dict) -> dict:
 def test_the_groups_take_each_block_at_its_size_and_nothing_else():
     methods = {(block, size): sagan_method(size, attention_block=block)
                for block in ("attention", "residual") for size in (8, 16, 32)}
-    groups = {("attention", 8): sagan.ATTENTION_AT_8, ("attention", 32): sagan.ATTENTION_AT_32,
-              ("residual", 8): sagan.RESIDUAL_AT_8, ("residual", 32): sagan.RESIDUAL_AT_32}
+    groups = {("attention", 8): sagan.ATTENTION_AT_8, ("attention", 16): sagan.ATTENTION_AT_16,
+              ("attention", 32): sagan.ATTENTION_AT_32, ("residual", 8): sagan.RESIDUAL_AT_8,
+              ("residual", 16): sagan.RESIDUAL_AT_16, ("residual", 32): sagan.RESIDUAL_AT_32}
     for key, chosen in groups.items():
         assert [k for k, method in methods.items() if chosen.matches(record(method))] == [key]
-    for size in (8, 32):
+    for size in (8, 16, 32):
         assert CLAIMS[RESIDUAL.format(size)].groups == (groups["attention", size], groups["residual", size])
     # the attention-size claim leaves the residual runs out
     assert CLAIMS["sagan-table1-attention-at-larger-maps"].groups == (sagan.ATTENTION_AT_32, sagan.ATTENTION_AT_8)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import torch
 from suite import io
 from suite.data import data_shape, DATASETS, load_dataset
 from suite.data.toy import mixture_modes
+from suite.errors import GanbenchError
 from suite.methods import resolve_method
 from suite.metrics.score import METRIC_KEYS, NON_FINITE, generator_batches, real_batches, score_generator
 from suite.metrics.toy import HQ_STDS, MODE_MIN_COUNT, TOY_METRIC_KEYS, toy_metrics
@@ -88,12 +90,22 @@ def save_critic_surface(critic: torch.nn.Module, real: np.ndarray, fake: np.ndar
                  critic=values.reshape(SURFACE_GRID, SURFACE_GRID).double().numpy())
 
 
+def load_state(path: Path) -> dict:
+    """A generator or checkpoint file as training wrote it: tensors and plain types only. weights_only
+    refuses anything else, so a foreign .pt file in a results folder cannot run code when scored."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise GanbenchError(f"{path} holds objects other than tensors and plain types, so it is not loaded; "
+                            "score only the files training wrote (delete it and rerun the run's training)") from error
+
+
 def _toy_surface(run: RunSpec, checkpoint_path: Path, step: int, fake: np.ndarray) -> None:
     """Write SURFACE_FILE beside the checkpoint when it holds this run's critic at the scored step."""
     if not checkpoint_path.is_file():
         log.info("%s: no %s, so no critic surface for the toy figure", run.run_id, checkpoint_path.name)
         return
-    state = torch.load(checkpoint_path, map_location="cpu", weights_only=False)
+    state = load_state(checkpoint_path)
     if state["config_hash"] != run.config_hash() or state["step"] != step:
         log.warning("%s: %s is from another config or step, so no critic surface", run.run_id, checkpoint_path)
         return
@@ -130,7 +142,7 @@ def score_run(run: RunSpec, generator_path: Path, train_summary_path: Path, scor
     """The run's metrics.json record (docs/internals.md): image or toy metrics by the data's kind; a metric
     that does not apply (or a diverged run's) is null with the reason."""
     summary = json.loads(Path(train_summary_path).read_text())
-    saved = torch.load(generator_path, map_location="cpu", weights_only=False)
+    saved = load_state(generator_path)
     status = {"status": summary["status"], "diverged_at_step": summary["diverged_at_step"]}
     if summary["status"] != "ok":
         scored = _not_scored(f"run diverged at step {summary['diverged_at_step']}")

@@ -8,14 +8,13 @@ one through the extractor registry.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from suite import io
 from suite.errors import ConfigError, DataMissingError
 from suite.metrics.frechet import statistics
 
@@ -61,19 +60,11 @@ def reference_from_features(features: np.ndarray, extractor: str, weights_sha256
 
 
 def save_reference(ref: Reference, out_path: str | Path) -> None:
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp.npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, mu=ref.mu, sigma=ref.sigma, n=ref.n,
+    with io.atomic_path(out_path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, mu=ref.mu, sigma=ref.sigma, n=ref.n,
                  features=ref.features.astype(np.float32),  # exact: the extractors output float32
                  extractor=ref.extractor, weights_sha256=ref.weights_sha256, data=ref.data, split=ref.split,
                  seed=ref.seed)
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_reference(path: str | Path) -> Reference:

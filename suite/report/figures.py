@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter  # noqa: E402
 
+from suite import io  # noqa: E402
 from suite.claims import CLAIMS, Claim, MeasurementMissing, RunOutputs  # noqa: E402
 from suite.claims.definitions.common import FASHION  # noqa: E402
 from suite.claims.definitions.wgan_gp import (CLAIM_FRACTION, DEEP_RESNET, FIG2_FAMILIES,  # noqa: E402
@@ -59,18 +58,11 @@ def method_colors(methods) -> dict[str, tuple]:
 
 def _save(fig, out_dir: Path, stem: str, kind: str, title: str) -> Figure:
     """Save PNG and PDF atomically (temp file + rename) and close the figure."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for ext in ("png", "pdf"):
-        final = out_dir / f"{stem}.{ext}"
-        fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{stem}.", suffix=f".{ext}")
-        os.close(fd)
-        try:
+        paths[ext] = out_dir / f"{stem}.{ext}"
+        with io.atomic_path(paths[ext]) as tmp:
             fig.savefig(tmp, format=ext, dpi=DPI)
-            os.replace(tmp, final)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        paths[ext] = final
     plt.close(fig)
     return Figure(kind, title, paths["png"], paths["pdf"])
 
@@ -375,10 +367,8 @@ def sample_grids(runs: pd.DataFrame, out_dir: Path) -> list[Figure]:
             source = Path(folder) / FILES["samples"]
             if source.is_file():
                 target = Path(out_dir) / f"samples_{safe(data)}_{safe(arch)}_{safe(method)}.png"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(f".{target.name}.tmp")
-                shutil.copyfile(source, tmp)
-                os.replace(tmp, target)
+                with io.atomic_path(target) as tmp:
+                    shutil.copyfile(source, tmp)
                 figures.append(Figure("samples", f"{method}: {data} / {arch}, seed {int(seed)}", target))
                 break
     return figures

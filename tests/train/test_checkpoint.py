@@ -1,5 +1,6 @@
 """Checkpoints: weights_only loading, unreadable checkpoints moved aside, full and read-only disks."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -137,3 +138,24 @@ def test_results_follow_the_umask(tmp_path):
     paths = [tmp_path / "a.txt", tmp_path / "b.json", tmp_path / "c.txt"]
     subprocess.run([sys.executable, "-c", script, *map(str, paths)], cwd=REPO, check=True)
     assert [path.stat().st_mode & 0o777 for path in paths] == [0o644, 0o644, 0o640]
+
+
+def test_reference_statistics_and_figures_follow_the_umask_too(tmp_path):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from suite.metrics.reference import Reference, load_reference, save_reference
+    from suite.report.figures import _save
+
+    previous = os.umask(0o022)
+    try:
+        features = np.arange(12.0).reshape(4, 3)
+        save_reference(Reference(features.mean(0), np.eye(3), 4, features, "domain", "0" * 64, "fashion32", "test", 0),
+                       tmp_path / "ref.npz")
+        figure = _save(plt.figure(), tmp_path / "figures", "empty", "curve", "an empty figure")
+    finally:
+        os.umask(previous)
+    assert load_reference(tmp_path / "ref.npz").n == 4
+    written = [tmp_path / "ref.npz", figure.png, figure.pdf]
+    assert [path.stat().st_mode & 0o777 for path in written] == [0o644] * 3
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["empty.pdf", "empty.png", "figures", "ref.npz"]

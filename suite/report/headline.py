@@ -112,10 +112,15 @@ def headline(analysis: Analysis, metrics: list[str], reference: str, n_gen: floa
     metric = metrics[0]
     comparisons = analysis.comparisons
     ns = analysis.summary.loc[analysis.summary["metric"] == metric, "n"]
+    measured = ns[ns > 0]
     sentences = []
-    if len(ns):
-        span = str(int(ns.min())) if ns.min() == ns.max() else f"{int(ns.min())} to {int(ns.max())}"
-        sentences.append(f"Each cell's {metric_label(metric)} rests on {span} finished seeds; "
+    if len(measured):
+        low, high = int(measured.min()), int(measured.max())
+        span = str(low) if low == high else f"{low} to {high}"
+        without = len(ns) - len(measured)
+        # a cell scored without this metric (or with every run diverged or missing) rests on no seed at all
+        others = f" ({without} more cell{'s' if without > 1 else ''} without it)" if without else ""
+        sentences.append(f"Each cell's {metric_label(metric)} rests on {span} finished seeds{others}; "
                          "intervals are Student-t below 10 seeds, BCa bootstrap from 10.")
     top = comparisons[(comparisons["metric"] == metric) & comparisons["top_pair"]]
     sentences += [top_pair_sentence(c, metric) for _, c in top.iterrows()]

@@ -102,3 +102,14 @@ def test_one_seed_cells_cannot_be_compared(tmp_path):
     sentences = headline(analyze(runs[runs["seed"] == 0], ["fid"], "wgan-gp"), ["fid"], "wgan-gp")
     assert sentences[0] == "Each cell's FID rests on 1 finished seeds; intervals are Student-t below 10 seeds, BCa bootstrap from 10."
     assert "cannot be compared on FID: 1 seed each, a t-test needs 2 per method." in _sentence(sentences, "On fashion32 / dcgan")
+
+
+def test_cells_scored_without_the_metric_are_counted_apart_not_as_zero_seeds(tmp_path):
+    def no_fid_on_one_cell(tree):
+        _set_fid(tree["run_root"], "dcgan", "sngan", [None, None, None])
+
+    analysis, sentences = _study(tmp_path, no_fid_on_one_cell)
+    fid = analysis.summary[analysis.summary["metric"] == "fid"]
+    assert (fid["n"] == 0).sum() == 1
+    assert sentences[0].startswith(f"Each cell's FID rests on {int(fid['n'][fid['n'] > 0].min())} to 3 finished seeds "
+                                   "(1 more cell without it);")

@@ -83,7 +83,7 @@ def part_costs(base: RunSpec, iterations: int = ITERATIONS, repeats: int = REPEA
     on `base`'s arch, data and batch size.
 
     CPU time of this process, so that jobs running beside it (a study's other jobs on the same cores) do
-    not stretch it; `step_cpu_seconds` is the CPU time the timed and warm-up iterations took in all.
+    not stretch it; `step_cpu_seconds` is the timed and warm-up iterations' CPU time (median cost x count).
     """
     runs = {part: timing_run(base, f"{PARTS_PRESET}+{part}", {"preset": PARTS_PRESET, **override}, batch_size)
             for part, override in PARTS.items()}

@@ -21,18 +21,17 @@ SAGAN_TTUR = {"loss": "hinge", "constraint": "none", "d_norm": "sn", "g_norm": "
               "lr_d": 4e-4, "lr_g": 1e-4}
 # A run record leaves attention_block out while it is "attention" (runs recorded before the field had none).
 ATTENTION = any_of("attention", None)
-ATTENTION_AT_32 = group("attention at 32x32 maps in G and D", FASHION, DCGAN, **SAGAN_TTUR,
-                        g_attention=32, d_attention=32, attention_block=ATTENTION)
-ATTENTION_AT_16 = group("attention at 16x16 maps in G and D", FASHION, DCGAN, **SAGAN_TTUR,
-                        g_attention=16, d_attention=16, attention_block=ATTENTION)
-ATTENTION_AT_8 = group("attention at 8x8 maps in G and D", FASHION, DCGAN, **SAGAN_TTUR,
-                       g_attention=8, d_attention=8, attention_block=ATTENTION)
-RESIDUAL_AT_32 = group("residual blocks at 32x32 maps in G and D", FASHION, DCGAN, **SAGAN_TTUR,
-                       g_attention=32, d_attention=32, attention_block="residual")
-RESIDUAL_AT_16 = group("residual blocks at 16x16 maps in G and D", FASHION, DCGAN, **SAGAN_TTUR,
-                       g_attention=16, d_attention=16, attention_block="residual")
-RESIDUAL_AT_8 = group("residual blocks at 8x8 maps in G and D", FASHION, DCGAN, **SAGAN_TTUR,
-                      g_attention=8, d_attention=8, attention_block="residual")
+
+
+def blocks_at(size: int, block: str) -> Group:
+    """SAGAN with its attention (or the residual control) at the size x size maps of G and D."""
+    kind = "attention" if block == "attention" else "residual blocks"
+    return group(f"{kind} at {size}x{size} maps in G and D", FASHION, DCGAN, **SAGAN_TTUR, g_attention=size,
+                 d_attention=size, attention_block=ATTENTION if block == "attention" else block)
+
+
+ATTENTION_AT_8, ATTENTION_AT_16, ATTENTION_AT_32 = (blocks_at(size, "attention") for size in (8, 16, 32))
+RESIDUAL_AT_8, RESIDUAL_AT_16, RESIDUAL_AT_32 = (blocks_at(size, "residual") for size in (8, 16, 32))
 FINAL_FID = per_run("final domain FID", final_metric("domain_fid"))
 NEEDS = ("methods sagan-fig3-snd, sagan-fig3-sngd, sagan-fig3-ttur (1:1) and sagan-fig3-sngd-5to1 on dcgan, "
          "equal generator iterations, curves every eval")

@@ -1,9 +1,12 @@
-"""Peak memory (RSS) and seconds per iteration of a training job, each measured in a process of its own.
+"""Peak memory (RSS) of a training job and of an Inception scoring job, each measured in a process of its own.
 
-The child builds the run as a training job does (`Trainer.build`: data set, nets, optimizers), runs
-iterations of the suite's step and reports `resource.getrusage(RUSAGE_SELF).ru_maxrss`, so the figure is
-that one job's peak and nothing of the benchmark process. Per-job peaks of a whole study (training and
-scoring jobs alike) come from Snakemake's `benchmark:` files: `benchmarks.overhead`.
+A training child builds the run as a training job does (`Trainer.build`: data set, nets, optimizers),
+runs iterations of the suite's step and reports `resource.getrusage(RUSAGE_SELF).ru_maxrss`, so the
+figure is that one job's peak and nothing of the benchmark process. The scoring child does what the
+real-data floor job does at a full protocol's size: Inception reference statistics of n Fashion-MNIST
+test images, then n held-out training images scored against them (FID, KID, sampling SEs, precision /
+recall / density / coverage). Per-job peaks of a whole study (training and scoring jobs alike) come from
+Snakemake's `benchmark:` files: `benchmarks.overhead`.
 """
 
 from __future__ import annotations
@@ -27,9 +30,15 @@ JOBS = (
     ("resnet101-b16", {"family": "resnet-deep", "depth": 101}, "wgan-gp-ln", 16),
 )
 KIB = 1024
+SCORING_N = 10_000  # the Fashion-MNIST test set, whole: the reference of a full-size protocol
+SCORING_BATCH = 32  # the study's scoring batch (evaluate.batch_size)
 
 
-def _child(job: dict) -> dict:
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / KIB
+
+
+def _training_child(job: dict) -> dict:
     """Runs in the child: the job's trainer, one warm-up iteration, then `iterations` timed ones."""
     import torch
 
@@ -53,32 +62,67 @@ def _child(job: dict) -> dict:
             step()
         per_iteration = (time.perf_counter() - started) / job["iterations"]
     return {"seconds_per_iteration": per_iteration, "threads": torch.get_num_threads(),
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / KIB}
+            "peak_rss_mib": _peak_rss_mib()}
+
+
+def _scoring_child(job: dict) -> dict:
+    """Runs in the child: the reference of n test images, then n held-out training images scored against it."""
+    from suite import runtime
+    from suite.metrics.reference_build import compute_reference
+    from suite.metrics.score import real_batches, score_generator
+
+    runtime.set_threads(job["threads"])
+    n = job["n"]
+    with tempfile.TemporaryDirectory(prefix="ganbench-memory-") as scratch:
+        reference = Path(scratch) / "reference.npz"
+        started = time.process_time()
+        compute_reference("fashion32", "test", "inception-v3-compat", n, reference, weights_path=job["weights"])
+        reference_cpu, reference_rss = time.process_time() - started, _peak_rss_mib()
+        scored = score_generator(real_batches("fashion32", "train", n, batch_size=SCORING_BATCH), n,
+                                 inception_ref=reference, inception_weights=job["weights"],
+                                 inception_batch_size=SCORING_BATCH, fid_crosscheck=False)
+    return {"reference_cpu_seconds": reference_cpu, "reference_peak_rss_mib": reference_rss,
+            "scoring_cpu_seconds": time.process_time() - started - reference_cpu, "peak_rss_mib": _peak_rss_mib(),
+            "fid": scored["metrics"]["fid"], "prdc_n": scored["protocol"]["prdc_n"]}
+
+
+CHILDREN = {"training": _training_child, "scoring": _scoring_child}
+
+
+def _in_child(kind: str, job: dict) -> dict:
+    """`job` run by CHILDREN[kind] in a fresh Python process; its result beside the job's fields."""
+    result = subprocess.run([sys.executable, "-m", "benchmarks.memory", "--child", kind, json.dumps(job)],
+                            cwd=REPO_ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"memory job {job['name']} failed:\n{result.stderr[-3000:]}")
+    return {**job, **json.loads(result.stdout.strip().splitlines()[-1])}
 
 
 def measure_job(name: str, arch: dict, preset: str, batch_size: int, iterations: int, threads: int,
                 study: Path) -> dict:
     """Peak RSS (MiB) and seconds per iteration of one training job, in a fresh Python process."""
-    job = {"name": name, "arch": arch, "preset": preset, "batch_size": batch_size, "iterations": iterations,
-           "threads": threads, "study": str(study)}
-    result = subprocess.run([sys.executable, "-m", "benchmarks.memory", "--child", json.dumps(job)],
-                            cwd=REPO_ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"memory job {name} failed:\n{result.stderr[-3000:]}")
-    return {**job, **json.loads(result.stdout.strip().splitlines()[-1])}
+    return _in_child("training", {"name": name, "arch": arch, "preset": preset, "batch_size": batch_size,
+                                  "iterations": iterations, "threads": threads, "study": str(study)})
 
 
-def memory_section(study: Path, iterations: int, threads: int, jobs=JOBS) -> dict:
+def measure_scoring(n: int, threads: int, weights: Path) -> dict:
+    """Peak RSS (MiB) and CPU seconds of Inception reference statistics and scoring of n images each."""
+    return _in_child("scoring", {"name": f"inception-n{n}", "n": n, "threads": threads, "weights": str(weights)})
+
+
+def memory_section(study: Path, iterations: int, threads: int, scoring_n: int, weights: Path, jobs=JOBS) -> dict:
     rows = [measure_job(name, arch, preset, batch, iterations, threads, study) for name, arch, preset, batch in jobs]
     return {"note": "peak RSS of a training job (data set, nets, optimizers, its step) in its own process",
-            "rows": rows}
+            "rows": rows, "scoring": measure_scoring(scoring_n, threads, weights)}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.memory", description=__doc__)
-    parser.add_argument("--child", required=True, help="the job as JSON (the benchmark passes it)")
+    parser.add_argument("--child", nargs=2, required=True, metavar=("KIND", "JOB"),
+                        help=f"the kind of job ({', '.join(CHILDREN)}) and the job as JSON (the benchmark passes them)")
     args = parser.parse_args(argv)
-    print(json.dumps(_child(json.loads(args.child))))
+    kind, job = args.child
+    print(json.dumps(CHILDREN[kind](json.loads(job))))
     return 0
 
 

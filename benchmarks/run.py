@@ -59,6 +59,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="generator and critic channels of the peer section, in pairs (default 256 128 64 32; "
                              "quick: 64 32); it times 1 iteration per call")
     parser.add_argument("--memory-iterations", type=int, default=2, help="timed iterations of each memory job")
+    parser.add_argument("--memory-scoring-n", type=int, default=memory.SCORING_N,
+                        help="images of the memory section's Inception reference and of the set scored against it")
     parser.add_argument("--study", help="also time `snakemake --cores 2 all` on configs/NAME.yaml")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "results" / "bench")
     args = parser.parse_args(argv)
@@ -87,7 +89,8 @@ def run(args: argparse.Namespace) -> dict:
         "training": lambda: training.training_section(args.config, args.presets, args.archs, args.iterations,
                                                       args.repeats, args.batch_size, args.device),
         "peer": lambda: peer.peer_section(args.presets, args.peer_widths, 1, args.repeats),
-        "memory": lambda: memory.memory_section(DEFAULT_STUDY, args.memory_iterations, args.threads),
+        "memory": lambda: memory.memory_section(DEFAULT_STUDY, args.memory_iterations, args.threads,
+                                                args.memory_scoring_n, extraction.inception_weights(cache)),
         "overhead": lambda: studies.overhead_section(args.smoke, startup=overhead.startup_costs()),
         "parts": lambda: training.parts_section(DEFAULT_STUDY, args.iterations, args.repeats, args.batch_size),
         "formats": lambda: training.formats_section(args.config, args.presets, args.archs, args.iterations,

@@ -50,6 +50,12 @@ def render(results: dict) -> str:
                   *table(["job", "arch", "preset", "batch", "threads", "s/it", "peak RSS MiB"],
                          [[r["name"], r["arch"], r["preset"], r["batch_size"], r["threads"],
                            r["seconds_per_iteration"], round(r["peak_rss_mib"])] for r in results["memory"]["rows"]])]
+        scoring = results["memory"]["scoring"]
+        lines += [f"Inception scoring in its own process ({scoring['threads']} threads): reference of {scoring['n']} "
+                  f"test images, peak RSS {round(scoring['reference_peak_rss_mib'])} MiB, "
+                  f"{scoring['reference_cpu_seconds']:.0f} CPU s; then {scoring['n']} held-out images scored "
+                  f"against it (precision/recall on {scoring['prdc_n']} rows), peak RSS "
+                  f"{round(scoring['peak_rss_mib'])} MiB, {scoring['scoring_cpu_seconds']:.0f} CPU s"]
     if "inception" in results:
         i = results["inception"]
         names = ["suite_channels_last", "suite_contiguous", "bare_module", "bare_torchscript"]

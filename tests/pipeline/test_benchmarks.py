@@ -148,3 +148,20 @@ def test_study_overhead_of_a_folder_without_benchmark_files_says_so(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="not a finished study"):
         study_overhead(tmp_path)
+
+
+@pytest.mark.slow
+def test_memory_scoring_job_reports_its_own_peak_and_the_metrics_it_computed(tmp_path):
+    from benchmarks.extraction import inception_weights
+    from benchmarks.memory import measure_scoring
+    from benchmarks.table import render
+
+    weights = inception_weights(tmp_path)
+    row = measure_scoring(16, threads=1, weights=weights)
+    # The child holds the Inception weights, so its peak (in MiB) is at least their size.
+    assert row["reference_peak_rss_mib"] > weights.stat().st_size / 2**20
+    assert row["peak_rss_mib"] >= row["reference_peak_rss_mib"]
+    assert _positive(row["reference_cpu_seconds"]) and _positive(row["scoring_cpu_seconds"])
+    assert _positive(row["fid"]) and row["prdc_n"] == 16
+    text = render({"memory": {"note": "training jobs", "rows": [], "scoring": row}})
+    assert f"peak RSS {round(row['peak_rss_mib'])} MiB" in text and "reference of 16 test images" in text

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import dataclasses
 import logging
-import resource
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from benchmarks.overhead import study_overhead
+from benchmarks.processes import run_sampled
 from suite.config import REPO_ROOT, load_study
 from suite.methods import PRESETS, resolve_method
 
@@ -52,16 +51,14 @@ def run_study(configfile: str, cores: int, threads: int | None = None, inspect=N
         command = ["snakemake", "--cores", str(cores), "all", "--configfile", configfile]
         if threads is not None:
             command += ["--config", f"threads={threads}"]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
+        result, processes = run_sampled(command, workdir)
         wall = time.perf_counter() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        cpu = processes["total_cpu_seconds"]
         measured = {"command": " ".join(command), "cores": cores, "threads_per_job": threads, "wall_seconds": wall,
-                    "cpu_seconds": cpu, "jobs": _job_seconds(workdir / "results")}
+                    "cpu_seconds": cpu, "processes": processes, "jobs": _job_seconds(workdir / "results")}
         if inspect is not None:
             measured["inspected"] = inspect(workdir / "results" / load_study(workdir / configfile).experiment, cpu)
         return measured
@@ -103,4 +100,4 @@ def overhead_section(configfile: str, cores: int = 2, startup: list[dict] | None
     its per-job peak RSS (benchmarks.overhead), with the start-up costs when given."""
     measured = run_study(configfile, cores, inspect=lambda results, cpu: study_overhead(results, cpu))
     return {**measured.pop("inspected"), "command": measured["command"], "wall_seconds": measured["wall_seconds"],
-            "startup": startup or []}
+            "processes": measured["processes"], "startup": startup or []}

@@ -75,9 +75,11 @@ def render(results: dict) -> str:
                   f"fastest: {s['fastest']}"]
     if "overhead" in results:
         from benchmarks.overhead import render as overhead_lines
+        from benchmarks.processes import render as process_lines
 
         o = results["overhead"]
-        lines += ["", f"{o['command']}: {_fmt(o['wall_seconds'])} s wall", *overhead_lines(o, o["startup"])]
+        lines += ["", f"{o['command']}: {_fmt(o['wall_seconds'])} s wall", *overhead_lines(o, o["startup"]),
+                  *process_lines(o["processes"])]
     if "default_estimate" in results:
         e = results["default_estimate"]
         lines += ["", f"default study estimate: {_fmt(e['training_seconds_serial'] / 3600)} h of training "

@@ -1,24 +1,25 @@
 """A finished study's CPU time outside its training and scoring steps, and each job's peak memory.
 
-Reads what a study leaves behind: Snakemake's `*.benchmark.tsv` per job (wall `s`, `cpu_time`, `max_rss`)
-of the rules that declare `benchmark:` (train, score, fit_critic, part costs, the domain classifier), each
-run's train.json (`cpu_seconds`: CPU time of its training steps), metrics.json (`protocol.seconds`:
-wall time of its scoring, generator samples through the extractors; its CPU share is the job's CPU time
-in that proportion of the job's wall time), critic_fit.json (`cpu_seconds` of the critic's fitting steps
-and its measurement) and each part-cost record (`step_cpu_seconds` of its timed and warm-up iterations).
-Whatever a job spends besides those
-steps is start-up: the interpreter and its imports, the data set, building and loading the nets, Inception's
-weights, writing files. Given the CPU time of the whole `snakemake` command (`total_cpu_seconds`: its
-children's rusage, as `benchmarks.studies` measures), the rules without benchmark files (reference
-statistics, Inception conversion, describe, collect, report) and Snakemake itself count as outside too.
+Reads what a study leaves behind. Every job logs its whole process's cost as its last line
+(`suite.cli.RESOURCE_USE`: CPU seconds from rusage, peak RSS, wall seconds), so each job's cost is exact,
+start-up and exit included, and nothing samples it while it runs. The steps inside come from each
+run's own records: train.json (`cpu_seconds` of its training steps), metrics.json and the floor's
+real_metrics.json (`protocol.seconds`: wall time of the scoring itself, generator samples through the
+extractors; its CPU share is the job's CPU time in that proportion of the job's wall time),
+critic_fit.json (`cpu_seconds` of the critic's fitting steps and its measurement) and each part-cost
+record (`step_cpu_seconds` of its timed and warm-up iterations). Whatever a job spends besides those
+steps is outside them: the interpreter and its imports, the data set, building and loading the nets,
+Inception's weights, evaluations and diagnostics during training, writing files. Reference statistics,
+the Inception conversion, the domain classifier, collect and report have no steps. Given the CPU time of
+the whole `snakemake` command (`total_cpu_seconds`: its children's rusage, as `benchmarks.studies`
+measures), what the jobs do not account for is Snakemake itself (scheduling, its ILP solver, job shells).
 
-    python -m benchmarks.overhead results/smoke
+    python -m benchmarks.overhead results/smoke [--cache results/cache] [--total-cpu-seconds S]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import subprocess
 import sys
@@ -27,9 +28,11 @@ import resource
 from collections import defaultdict
 from pathlib import Path
 
+from suite.cli import RESOURCE_USE
 from suite.config import REPO_ROOT
 
-BENCHMARK_SUFFIX = ".benchmark.tsv"
+# Log file stems (or folder, for part costs) -> the rule's job kind; any other log is its own kind.
+KINDS = {"real_metrics": "score_real", "convert": "convert_inception", "fit_critic": "fit_critic"}
 # Each start-up a job pays before its first step, timed in a fresh interpreter.
 STARTUP_PROBES = {
     "python": "pass",
@@ -41,56 +44,73 @@ STARTUP_PROBES = {
 }
 
 
-def _job_kind(path: Path) -> str:
-    """train, score, fit_critic, classifier or part_costs: the rule, read from the file's name or folder."""
-    if path.parent.name == "part_costs":
+def _job_kind(log: Path) -> str:
+    """The rule a log belongs to, from its name: train, score, fit_critic, part_costs, reference, ..."""
+    if log.parent.name == "part_costs":
         return "part_costs"
-    return path.name[: -len(BENCHMARK_SUFFIX)].split("-")[0]
+    if log.stem.startswith("classifier-"):
+        return "classifier"
+    if log.parent.parent.name == "reference" and log.parent.parent.parent.name == "cache":
+        return "reference"
+    return KINDS.get(log.stem, log.stem)
 
 
-def _benchmark_row(path: Path) -> dict:
-    with open(path) as handle:
-        row = next(csv.DictReader(handle, delimiter="\t"))
-    return {"wall_seconds": float(row["s"]), "cpu_seconds": float(row["cpu_time"]),
-            "max_rss_mib": float(row["max_rss"])}
+def job_cost(log: Path) -> dict | None:
+    """The job's resource use from the last such line of its log; None when it logged none (it failed, or
+    ran before jobs recorded it)."""
+    lines = [line for line in log.read_text(errors="replace").splitlines() if RESOURCE_USE in line]
+    return json.loads(lines[-1].split(RESOURCE_USE, 1)[1]) if lines else None
 
 
-def _step_cpu_seconds(path: Path, kind: str, job: dict) -> float | None:
-    """CPU seconds of the job's steps, from the run's own record; None for a job kind that has none.
+def _scoring_share(record: Path, job: dict) -> float | None:
+    """The job's CPU time in the proportion of scoring's wall time (protocol.seconds) to the job's wall time:
+    load from other processes stretches both alike."""
+    if not record.exists():
+        return None
+    scoring_wall = json.loads(record.read_text())["protocol"].get("seconds")
+    if scoring_wall is None or job["wall_seconds"] <= 0:
+        return None
+    return job["cpu_seconds"] * min(1.0, scoring_wall / job["wall_seconds"])
 
-    metrics.json records scoring's wall time only: the job's CPU time is split in the proportion of
-    scoring's wall time to the job's, so load from other processes (which stretches wall time) cancels.
-    """
-    if kind == "train" and (path.parent / "train.json").exists():
-        summary = json.loads((path.parent / "train.json").read_text())
+
+def _step_cpu_seconds(log: Path, kind: str, job: dict) -> float:
+    """CPU seconds of the job's steps, from the run's own record; 0 for a job kind that has none."""
+    folder = log.parent
+    if kind == "train" and (folder / "train.json").exists():
+        summary = json.loads((folder / "train.json").read_text())
         return summary.get("cpu_seconds", summary["seconds"])
-    if kind == "fit_critic" and (path.parent / "critic_fit.json").exists():
-        return json.loads((path.parent / "critic_fit.json").read_text()).get("cpu_seconds")
-    if kind == "part_costs":
-        costs = path.with_name(path.name[: -len(BENCHMARK_SUFFIX)] + ".json")
-        if costs.exists():
-            return json.loads(costs.read_text()).get("step_cpu_seconds")
-    if kind == "score" and (path.parent / "metrics.json").exists():
-        scoring_wall = json.loads((path.parent / "metrics.json").read_text())["protocol"].get("seconds")
-        if scoring_wall is not None and job["wall_seconds"] > 0:
-            return job["cpu_seconds"] * min(1.0, scoring_wall / job["wall_seconds"])
-    return None
+    if kind == "fit_critic" and (folder / "critic_fit.json").exists():
+        return json.loads((folder / "critic_fit.json").read_text()).get("cpu_seconds") or 0.0
+    if kind == "part_costs" and log.with_suffix(".json").exists():
+        return json.loads(log.with_suffix(".json").read_text()).get("step_cpu_seconds") or 0.0
+    if kind == "score":
+        return _scoring_share(folder / "metrics.json", job) or 0.0
+    if kind == "score_real":
+        return _scoring_share(log.with_suffix(".json"), job) or 0.0
+    return 0.0
 
 
-def study_overhead(results: Path, total_cpu_seconds: float | None = None) -> dict:
-    """Per job kind: jobs, CPU seconds in jobs and in their steps, peak RSS; the share outside the steps."""
+def study_overhead(results: Path, total_cpu_seconds: float | None = None, cache: Path | None = None) -> dict:
+    """Per job kind: jobs, CPU seconds in jobs and in their steps, peak RSS; the share outside the steps.
+    `cache` (results/cache) adds the shared jobs there: pass it only when this study made them."""
     kinds: dict[str, dict] = defaultdict(lambda: {"jobs": 0, "cpu_seconds": 0.0, "step_cpu_seconds": 0.0,
                                                   "max_rss_mib": 0.0})
-    for path in sorted(Path(results).rglob(f"*{BENCHMARK_SUFFIX}")):
-        kind, job = _job_kind(path), _benchmark_row(path)
-        steps = _step_cpu_seconds(path, kind, job) or 0.0
+    unrecorded = []
+    logs = sorted(Path(results).rglob("*.log")) + (sorted(Path(cache).rglob("*.log")) if cache else [])
+    for log in logs:
+        job = job_cost(log)
+        if job is None:
+            unrecorded.append(str(log))
+            continue
+        kind = _job_kind(log)
         row = kinds[kind]
         row["jobs"] += 1
         row["cpu_seconds"] += job["cpu_seconds"]
-        row["step_cpu_seconds"] += steps
-        row["max_rss_mib"] = max(row["max_rss_mib"], job["max_rss_mib"])
+        row["step_cpu_seconds"] += _step_cpu_seconds(log, kind, job)
+        row["max_rss_mib"] = max(row["max_rss_mib"], job["peak_rss_mib"])
     if not kinds:
-        raise FileNotFoundError(f"no *{BENCHMARK_SUFFIX} files under {results}: not a finished study")
+        raise FileNotFoundError(f"no job log under {results} records its resource use: not a finished study, "
+                                "or one run before jobs recorded it")
     rows = []
     for kind, row in sorted(kinds.items()):
         outside = row["cpu_seconds"] - row["step_cpu_seconds"]
@@ -100,9 +120,10 @@ def study_overhead(results: Path, total_cpu_seconds: float | None = None) -> dic
     jobs_cpu = sum(r["cpu_seconds"] for r in rows)
     steps_cpu = sum(r["step_cpu_seconds"] for r in rows)
     result = {"results": str(results), "rows": rows, "jobs_cpu_seconds": jobs_cpu, "steps_cpu_seconds": steps_cpu,
-              "outside_share_of_benchmarked_jobs": (jobs_cpu - steps_cpu) / jobs_cpu}
+              "outside_share_of_jobs": (jobs_cpu - steps_cpu) / jobs_cpu, "unrecorded_logs": unrecorded}
     if total_cpu_seconds is not None:
         result["total_cpu_seconds"] = total_cpu_seconds
+        result["workflow_manager_cpu_seconds"] = total_cpu_seconds - jobs_cpu
         result["outside_share_of_study"] = (total_cpu_seconds - steps_cpu) / total_cpu_seconds
     return result
 
@@ -129,10 +150,15 @@ def render(overhead: dict, startup: list[dict] | None = None) -> list[str]:
                     [[r["kind"], r["jobs"], r["cpu_seconds"], r["step_cpu_seconds"], r["outside_cpu_seconds"],
                       r["outside_per_job"], f"{r['outside_share']:.0%}", round(r["max_rss_mib"])]
                      for r in overhead["rows"]]),
-             f"outside the steps: {overhead['outside_share_of_benchmarked_jobs']:.0%} of the benchmarked jobs' CPU"]
+             f"outside the steps: {overhead['outside_share_of_jobs']:.1%} of the jobs' CPU"]
+    if overhead["unrecorded_logs"]:
+        lines.append(f"{len(overhead['unrecorded_logs'])} logs record no resource use (failed jobs, or jobs run "
+                     f"before they recorded it), e.g. {overhead['unrecorded_logs'][0]}")
     if "total_cpu_seconds" in overhead:
-        lines.append(f"outside the steps: {overhead['outside_share_of_study']:.0%} of the whole study's "
-                     f"{overhead['total_cpu_seconds']:.0f} CPU s (every job, Snakemake included)")
+        lines += [f"Snakemake itself (scheduling, its solver, job shells): {overhead['workflow_manager_cpu_seconds']:.0f} "
+                  f"CPU s, {overhead['workflow_manager_cpu_seconds'] / overhead['total_cpu_seconds']:.1%}",
+                  f"outside the steps: {overhead['outside_share_of_study']:.1%} of the whole study's "
+                  f"{overhead['total_cpu_seconds']:.0f} CPU s (every job, Snakemake included)"]
     if startup:
         lines += ["start-up costs, each in a fresh interpreter",
                   *table(["start-up", "CPU s", "wall s"], [[r["probe"], r["cpu_seconds"], r["wall_seconds"]]
@@ -144,9 +170,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.overhead", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", type=Path, help="a finished study's folder, results/<study>")
+    parser.add_argument("--cache", type=Path, help="also the shared jobs under this folder (results/cache), when "
+                                                   "this study made them")
+    parser.add_argument("--total-cpu-seconds", type=float, help="CPU time of the whole snakemake command")
     parser.add_argument("--startup", action="store_true", help="also time the start-up costs here")
     args = parser.parse_args(argv)
-    print("\n".join(render(study_overhead(args.results), startup_costs() if args.startup else None)))
+    overhead = study_overhead(args.results, args.total_cpu_seconds, args.cache)
+    print("\n".join(render(overhead, startup_costs() if args.startup else None)))
     return 0
 
 

@@ -98,6 +98,6 @@ def default_estimate(training_rows: list[dict], study_path: Path) -> dict:
 def overhead_section(configfile: str, cores: int = 2, startup: list[dict] | None = None) -> dict:
     """The study run afresh with `--cores N`, then its CPU time outside training and scoring steps and
     its per-job peak RSS (benchmarks.overhead), with the start-up costs when given."""
-    measured = run_study(configfile, cores, inspect=lambda results, cpu: study_overhead(results, cpu))
+    measured = run_study(configfile, cores, inspect=lambda results, cpu: study_overhead(results, cpu, results.parent / "cache"))
     return {**measured.pop("inspected"), "command": measured["command"], "wall_seconds": measured["wall_seconds"],
             "processes": measured["processes"], "startup": startup or []}

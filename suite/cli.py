@@ -11,7 +11,9 @@ import errno
 import json
 import logging
 import os
+import resource
 import sys
+import time
 from pathlib import Path
 
 from suite import launch
@@ -21,6 +23,17 @@ log = logging.getLogger("suite")
 
 # A read-only or full results folder: one line naming the file, not a traceback.
 DISK_ERRORS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT})
+# The last line a command logs when it succeeds: its whole process's CPU time and peak memory. Jobs log to
+# files, so every job of a study leaves its exact cost there (benchmarks/overhead.py reads it back).
+RESOURCE_USE = "resource use:"
+
+
+def resource_use(wall_seconds: float) -> dict:
+    """CPU seconds (user + system, this process and the children it waited for), peak RSS in MiB, wall."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"cpu_seconds": round(own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime, 3),
+            "peak_rss_mib": round(max(own.ru_maxrss, children.ru_maxrss) / 1024, 1),
+            "wall_seconds": round(wall_seconds, 3)}
 
 def _run_from_args(args):
     """The run a command names: its run.yaml (`--spec`), or a study file and a run id (`--study --run`)."""
@@ -380,6 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.perf_counter()
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
@@ -393,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         status = args.handler(args)
         sys.stdout.flush()  # inside the try: a reader that left shows here, not at interpreter exit
+        if status == 0:
+            log.info("%s %s", RESOURCE_USE, json.dumps(resource_use(time.perf_counter() - started)))
         return status
     except GanbenchError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -108,44 +108,62 @@ def test_peer_section_times_both_contenders_on_equal_flops():
     assert 0.8 * row["peer_gflop_per_iteration"] < row["suite_gflop_per_iteration"] <= row["peer_gflop_per_iteration"]
 
 
-def _benchmark_file(path, seconds, cpu, rss):
+def _job_log(path, cpu, rss, wall):
+    """A job's log as the CLI leaves it: progress lines, then its resource use."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
-                    f"{seconds}\t0:00:{int(seconds):02d}\t{rss}\t0\t0\t0\t0\t0\t90\t{cpu}\n")
+    use = {"cpu_seconds": cpu, "peak_rss_mib": rss, "wall_seconds": wall}
+    path.write_text(f"2026-01-01 00:00:00,000 suite.train INFO: step 10\n"
+                    f"2026-01-01 00:00:01,000 suite INFO: resource use: {json.dumps(use)}\n")
 
 
 def test_study_overhead_is_job_cpu_minus_step_cpu(tmp_path):
     from benchmarks.overhead import render, study_overhead
 
+    study, cache = tmp_path / "study", tmp_path / "cache"
     # Scoring's record is wall time: 30 of a 40 s job that used 20 CPU s is 15 CPU s of scoring.
     for seed, (train_cpu, train_steps, score_cpu, score_wall) in enumerate([(10.0, 6.0, 20.0, 30.0),
                                                                             (12.0, 8.0, 22.0, 20.0)]):
-        run = tmp_path / "runs" / "fashion32" / "dcgan" / "wgan-gp" / f"seed{seed}"
-        _benchmark_file(run / "train.benchmark.tsv", train_cpu + 1, train_cpu, 900 + seed)
-        _benchmark_file(run / "score.benchmark.tsv", 40, score_cpu, 1200)
+        run = study / "runs" / "fashion32" / "dcgan" / "wgan-gp" / f"seed{seed}"
+        _job_log(run / "train.log", train_cpu, 900 + seed, train_cpu + 1)
+        _job_log(run / "score.log", score_cpu, 1200, 40)
         (run / "train.json").write_text(json.dumps({"seconds": 99.0, "cpu_seconds": train_steps}))
         (run / "metrics.json").write_text(json.dumps({"protocol": {"seconds": score_wall}}))
-    _benchmark_file(tmp_path / "report" / "part_costs" / "dcgan.benchmark.tsv", 5, 4.0, 700)
-    (tmp_path / "report" / "part_costs" / "dcgan.json").write_text(json.dumps({"step_cpu_seconds": 3.0}))
-    toy = tmp_path / "runs" / "toy-swissroll" / "mlp12" / "wgan-gp" / "seed0"
-    _benchmark_file(toy / "fit_critic.benchmark.tsv", 6, 5.0, 500)
+    _job_log(study / "report" / "part_costs" / "dcgan.log", 4.0, 700, 5)
+    (study / "report" / "part_costs" / "dcgan.json").write_text(json.dumps({"step_cpu_seconds": 3.0}))
+    toy = study / "runs" / "toy-swissroll" / "mlp12" / "wgan-gp" / "seed0"
+    _job_log(toy / "fit_critic.log", 5.0, 500, 6)
     (toy / "critic_fit.json").write_text(json.dumps({"seconds": 5.5, "cpu_seconds": 4.5}))
-    overhead = study_overhead(tmp_path, total_cpu_seconds=109.0)
+    _job_log(study / "report" / "report.log", 6.0, 400, 7)
+    (study / "runs" / "fashion32" / "dcgan" / "sngan" / "seed0").mkdir(parents=True)
+    (study / "runs" / "fashion32" / "dcgan" / "sngan" / "seed0" / "train.log").write_text("Traceback ...\n")
+    _job_log(cache / "reference" / "fashion32" / "test-inception-n256.log", 8.0, 1500, 9)
+    _job_log(cache / "domain" / "fashion32" / "classifier-s0-e3.log", 7.0, 800, 4)
+
+    overhead = study_overhead(study, total_cpu_seconds=109.0, cache=cache)
     rows = {row["kind"]: row for row in overhead["rows"]}
+    assert sorted(rows) == ["classifier", "fit_critic", "part_costs", "reference", "report", "score", "train"]
     assert rows["train"]["jobs"] == 2 and rows["train"]["cpu_seconds"] == 22.0
     assert rows["train"]["outside_cpu_seconds"] == 22.0 - 14.0 and rows["train"]["max_rss_mib"] == 901
     assert rows["score"]["step_cpu_seconds"] == 20.0 * 30 / 40 + 22.0 * 20 / 40
     assert rows["score"]["outside_per_job"] == (42.0 - 26.0) / 2
     assert rows["part_costs"]["step_cpu_seconds"] == 3.0 and rows["part_costs"]["outside_cpu_seconds"] == 1.0
     assert rows["fit_critic"]["step_cpu_seconds"] == 4.5 and rows["fit_critic"]["outside_per_job"] == 0.5
-    assert overhead["outside_share_of_benchmarked_jobs"] == pytest.approx((73.0 - 47.5) / 73.0)
+    assert rows["reference"]["outside_cpu_seconds"] == 8.0 and rows["classifier"]["max_rss_mib"] == 800
+    assert overhead["jobs_cpu_seconds"] == 94.0 and overhead["steps_cpu_seconds"] == 47.5
+    assert overhead["outside_share_of_jobs"] == pytest.approx((94.0 - 47.5) / 94.0)
+    assert overhead["workflow_manager_cpu_seconds"] == 109.0 - 94.0
     assert overhead["outside_share_of_study"] == pytest.approx((109.0 - 47.5) / 109.0)
-    assert "56% of the whole study" in "\n".join(render(overhead))
+    assert overhead["unrecorded_logs"] == [str(study / "runs/fashion32/dcgan/sngan/seed0/train.log")]
+    text = "\n".join(render(overhead))
+    assert "56.4% of the whole study" in text and "Snakemake itself (scheduling, its solver, job shells): 15 CPU s" in text
+    # Without the cache, only the study's own jobs count.
+    assert "reference" not in {row["kind"] for row in study_overhead(study)["rows"]}
 
 
 def test_study_overhead_of_a_folder_without_benchmark_files_says_so(tmp_path):
     from benchmarks.overhead import study_overhead
 
+    (tmp_path / "train.log").write_text("a job that failed before it finished\n")
     with pytest.raises(FileNotFoundError, match="not a finished study"):
         study_overhead(tmp_path)
 

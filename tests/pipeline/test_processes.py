@@ -43,13 +43,23 @@ def test_role_names_the_process_by_its_command_line(command_line, is_root, expec
 
 @pytest.mark.slow
 def test_a_real_study_accounts_for_snakemake_and_every_job(write_study):
+    """Two measures of one real study agree: the jobs' own resource lines (exact, read from their logs)
+    and the /proc samples of their processes (which miss each process's last interval)."""
+    from benchmarks.overhead import study_overhead
     from benchmarks.studies import run_study
     from tests.conftest import toy_study
 
     study = write_study(toy_study(seeds=(0, 1), iterations=10))
-    measured = run_study(str(study), cores=2)
-    roles = measured["processes"]["roles"]
+    measured = run_study(str(study), cores=2,
+                         inspect=lambda results, cpu: study_overhead(results, cpu, results.parent / "cache"))
+    roles, overhead = measured["processes"]["roles"], measured["inspected"]
     assert roles["workflow manager (snakemake itself)"]["cpu_seconds"] > 0
     assert roles["job: train"]["processes"] == 2 and roles["job: score"]["processes"] == 2
     assert measured["cpu_seconds"] == measured["processes"]["total_cpu_seconds"]
     assert sum(r["cpu_seconds"] for r in roles.values()) <= measured["cpu_seconds"] + 0.1
+    jobs = {row["kind"]: row for row in overhead["rows"]}
+    assert jobs["train"]["jobs"] == 2 and jobs["score"]["jobs"] == 2 and not overhead["unrecorded_logs"]
+    assert jobs["train"]["cpu_seconds"] >= roles["job: train"]["cpu_seconds"] - 0.1
+    assert 0 < jobs["train"]["step_cpu_seconds"] < jobs["train"]["cpu_seconds"]
+    sampled_jobs = sum(r["cpu_seconds"] for name, r in roles.items() if name.startswith("job: "))
+    assert 0 < overhead["workflow_manager_cpu_seconds"] <= measured["cpu_seconds"] - sampled_jobs + 0.1

@@ -7,9 +7,11 @@ run's own records: train.json (`cpu_seconds` of its training steps), metrics.jso
 real_metrics.json (`protocol.seconds`: wall time of the scoring itself, generator samples through the
 extractors; its CPU share is the job's CPU time in that proportion of the job's wall time),
 critic_fit.json (`cpu_seconds` of the critic's fitting steps and its measurement) and each part-cost
-record (`step_cpu_seconds` of its timed and warm-up iterations). Whatever a job spends besides those
-steps is outside them: the interpreter and its imports, the data set, building and loading the nets,
-Inception's weights, evaluations and diagnostics during training, writing files. Reference statistics,
+record (`step_cpu_seconds` of its timed and warm-up iterations). A training job's measurements come
+from train.json too: `eval_cpu_seconds` (the curve's evaluations) and `diagnostics_cpu_seconds`
+(gradient scales, weights, spectra), counted apart from its steps. Whatever a job spends besides those
+is outside them: the interpreter and its imports, the data set, building and loading the nets,
+Inception's weights, checkpoints, samples and other files. Reference statistics,
 the Inception conversion, the domain classifier, collect and report have no steps. Given the CPU time of
 the whole `snakemake` command (`total_cpu_seconds`: its children's rusage, as `benchmarks.studies`
 measures), what the jobs do not account for is Snakemake itself (scheduling, its ILP solver, job shells).
@@ -90,11 +92,19 @@ def _step_cpu_seconds(log: Path, kind: str, job: dict) -> float:
     return 0.0
 
 
+def _measure_cpu_seconds(log: Path, kind: str) -> float:
+    """CPU seconds a training job spent on evaluations and diagnostics between its steps (train.json)."""
+    if kind != "train" or not (log.parent / "train.json").exists():
+        return 0.0
+    summary = json.loads((log.parent / "train.json").read_text())
+    return summary.get("eval_cpu_seconds", 0.0) + summary.get("diagnostics_cpu_seconds", 0.0)
+
+
 def study_overhead(results: Path, total_cpu_seconds: float | None = None, cache: Path | None = None) -> dict:
     """Per job kind: jobs, CPU seconds in jobs and in their steps, peak RSS; the share outside the steps.
     `cache` (results/cache) adds the shared jobs there: pass it only when this study made them."""
     kinds: dict[str, dict] = defaultdict(lambda: {"jobs": 0, "cpu_seconds": 0.0, "step_cpu_seconds": 0.0,
-                                                  "max_rss_mib": 0.0})
+                                                  "measure_cpu_seconds": 0.0, "max_rss_mib": 0.0})
     unrecorded = []
     logs = sorted(Path(results).rglob("*.log")) + (sorted(Path(cache).rglob("*.log")) if cache else [])
     for log in logs:
@@ -107,24 +117,27 @@ def study_overhead(results: Path, total_cpu_seconds: float | None = None, cache:
         row["jobs"] += 1
         row["cpu_seconds"] += job["cpu_seconds"]
         row["step_cpu_seconds"] += _step_cpu_seconds(log, kind, job)
+        row["measure_cpu_seconds"] += _measure_cpu_seconds(log, kind)
         row["max_rss_mib"] = max(row["max_rss_mib"], job["peak_rss_mib"])
     if not kinds:
         raise FileNotFoundError(f"no job log under {results} records its resource use: not a finished study, "
                                 "or one run before jobs recorded it")
     rows = []
     for kind, row in sorted(kinds.items()):
-        outside = row["cpu_seconds"] - row["step_cpu_seconds"]
+        outside = row["cpu_seconds"] - row["step_cpu_seconds"] - row["measure_cpu_seconds"]
         rows.append({"kind": kind, **row, "outside_cpu_seconds": outside,
                      "outside_per_job": outside / row["jobs"],
                      "outside_share": outside / row["cpu_seconds"] if row["cpu_seconds"] else 0.0})
     jobs_cpu = sum(r["cpu_seconds"] for r in rows)
     steps_cpu = sum(r["step_cpu_seconds"] for r in rows)
+    measure_cpu = sum(r["measure_cpu_seconds"] for r in rows)
     result = {"results": str(results), "rows": rows, "jobs_cpu_seconds": jobs_cpu, "steps_cpu_seconds": steps_cpu,
-              "outside_share_of_jobs": (jobs_cpu - steps_cpu) / jobs_cpu, "unrecorded_logs": unrecorded}
+              "measure_cpu_seconds": measure_cpu,
+              "outside_share_of_jobs": (jobs_cpu - steps_cpu - measure_cpu) / jobs_cpu, "unrecorded_logs": unrecorded}
     if total_cpu_seconds is not None:
         result["total_cpu_seconds"] = total_cpu_seconds
         result["workflow_manager_cpu_seconds"] = total_cpu_seconds - jobs_cpu
-        result["outside_share_of_study"] = (total_cpu_seconds - steps_cpu) / total_cpu_seconds
+        result["outside_share_of_study"] = (total_cpu_seconds - steps_cpu - measure_cpu) / total_cpu_seconds
     return result
 
 
@@ -145,11 +158,13 @@ def startup_costs(probes: dict[str, str] = STARTUP_PROBES) -> list[dict]:
 def render(overhead: dict, startup: list[dict] | None = None) -> list[str]:
     from benchmarks.table import table
 
-    lines = [f"study overhead: {overhead['results']} (CPU seconds; steps = training steps, scoring)",
-             *table(["job", "jobs", "CPU s", "in steps", "outside", "outside/job", "outside share", "peak RSS MiB"],
-                    [[r["kind"], r["jobs"], r["cpu_seconds"], r["step_cpu_seconds"], r["outside_cpu_seconds"],
-                      r["outside_per_job"], f"{r['outside_share']:.0%}", round(r["max_rss_mib"])]
-                     for r in overhead["rows"]]),
+    lines = [f"study overhead: {overhead['results']} (CPU seconds; steps = training steps, scoring; measuring = "
+             "evaluations and diagnostics during training)",
+             *table(["job", "jobs", "CPU s", "in steps", "measuring", "outside", "outside/job", "outside share",
+                     "peak RSS MiB"],
+                    [[r["kind"], r["jobs"], r["cpu_seconds"], r["step_cpu_seconds"], r["measure_cpu_seconds"],
+                      r["outside_cpu_seconds"], r["outside_per_job"], f"{r['outside_share']:.0%}",
+                      round(r["max_rss_mib"])] for r in overhead["rows"]]),
              f"outside the steps: {overhead['outside_share_of_jobs']:.1%} of the jobs' CPU"]
     if overhead["unrecorded_logs"]:
         lines.append(f"{len(overhead['unrecorded_logs'])} logs record no resource use (failed jobs, or jobs run "

@@ -51,6 +51,21 @@ SAMPLE_SEED = 20_180_101
 EvalFn = Callable[[nn.Module, int], dict]
 
 
+@dataclass
+class Clock:
+    """Time a run has spent, summed over every process that trained it (the checkpoint carries it). CPU
+    time counts every thread of the job: unlike wall time it does not grow when other jobs share the
+    cores, so cost ratios stay comparable across runs."""
+
+    seconds: float = 0.0  # wall time of the training steps
+    cpu_seconds: float = 0.0  # CPU time of the training steps
+    eval_cpu_seconds: float = 0.0  # CPU time of the evaluations during training (the curve)
+    diagnostics_cpu_seconds: float = 0.0  # CPU time of the diagnostics recorder
+
+    def state(self) -> dict[str, float]:
+        return dict(vars(self))
+
+
 class Interrupted(GanbenchError):
     """SIGINT/SIGTERM arrived; a checkpoint was written before raising."""
 
@@ -229,16 +244,15 @@ class Trainer:
         self.sampler = BatchSampler(self.data, self.train_cfg["batch_size"], self.run.seed)
         return ctx
 
-    CHECKPOINT_KEYS = frozenset({"config_hash", "code_version", "step", "seconds", "cpu_seconds", "status",
+    CHECKPOINT_KEYS = frozenset({"config_hash", "code_version", "step", "clock", "status",
                                  "generator", "critic", "opt_g", "opt_d", "sampler", "rng"})
 
-    def _checkpoint(self, ctx: StepContext, step: int, seconds: float, cpu_seconds: float, status: dict) -> None:
+    def _checkpoint(self, ctx: StepContext, step: int, clock: Clock, status: dict) -> None:
         io.save_torch(self.checkpoint_path, {
             "config_hash": self.run.config_hash(),
             "code_version": self.code_version,
             "step": step,
-            "seconds": seconds,
-            "cpu_seconds": cpu_seconds,
+            "clock": clock.state(),
             "status": status,
             "generator": ctx.generator.state_dict(),
             "critic": ctx.critic.state_dict(),
@@ -248,8 +262,8 @@ class Trainer:
             "rng": runtime.rng_state(),
         })
 
-    def _resume(self, ctx: StepContext) -> tuple[int, float, float, dict]:
-        fresh = 0, 0.0, 0.0, {"status": "ok", "diverged_at_step": None}
+    def _resume(self, ctx: StepContext) -> tuple[int, Clock, dict]:
+        fresh = 0, Clock(), {"status": "ok", "diverged_at_step": None}
         if not self.checkpoint_path.exists():
             return fresh
         state = self._load_checkpoint()
@@ -265,7 +279,7 @@ class Trainer:
         self.sampler.load_state_dict(state["sampler"])
         runtime.set_rng_state(state["rng"])
         log.info("resuming %s from step %d", self.run.run_id, state["step"])
-        return state["step"], state["seconds"], state["cpu_seconds"], state["status"]
+        return state["step"], Clock(**state["clock"]), state["status"]
 
     def _load_checkpoint(self) -> dict | None:
         """The checkpoint's state, or None after moving an unreadable one aside (truncated, corrupt, or
@@ -307,7 +321,7 @@ class Trainer:
         for stale in self.out_dir.rglob(".*.tmp"):  # left by a SIGKILL mid-write; never renamed, so never used
             stale.unlink()
         ctx = self.build()
-        step, seconds, cpu_seconds, status = self._resume(ctx)
+        step, clock, status = self._resume(ctx)
         resume_step = step if step > 0 else None
         train_log = io.CsvLog(self.out_dir / FILES["log_csv"], TRAIN_COLUMNS, keep_until_step=resume_step)
         curve_log = None
@@ -320,33 +334,35 @@ class Trainer:
                 set_learning_rates(ctx.spec, ctx.opt_g, ctx.opt_d, step, total)
                 values = train_iteration(ctx, self.sampler, cfg["batch_size"], self.device, step)
                 step += 1
-                seconds += time.perf_counter() - started
-                # CPU time of every thread of the job: unlike wall time, it does not grow when other
-                # jobs share the cores, so cost ratios stay comparable across runs.
-                cpu_seconds += time.process_time() - cpu_started
+                clock.seconds += time.perf_counter() - started
+                clock.cpu_seconds += time.process_time() - cpu_started
                 bar.update(1)
                 if not all(math.isfinite(v) for v in values.values()):
                     status = {"status": "diverged", "diverged_at_step": step}
                     log.warning("%s diverged at step %d (non-finite loss)", self.run.run_id, step)
                 if step % cfg["log_every"] == 0 or step == total or status["status"] != "ok":
-                    train_log.append({"step": step, "seconds": round(seconds, 4), **values,
+                    train_log.append({"step": step, "seconds": round(clock.seconds, 4), **values,
                                       "gap": values["d_real"] - values["d_fake"]})
                 if status["status"] == "ok" and self.on_eval and cfg["eval_every"] and step % cfg["eval_every"] == 0:
+                    cpu_started = time.process_time()
                     metrics = self.on_eval(ctx.generator, step)
                     if curve_log is None:
                         curve_log = io.CsvLog(self.out_dir / FILES["curve"],
                                               ["step", "seconds", "cpu_seconds", *metrics], keep_until_step=resume_step)
-                    curve_log.append({"step": step, "seconds": round(seconds, 4), "cpu_seconds": round(cpu_seconds, 4),
-                                      **metrics})
+                    curve_log.append({"step": step, "seconds": round(clock.seconds, 4),
+                                      "cpu_seconds": round(clock.cpu_seconds, 4), **metrics})
+                    clock.eval_cpu_seconds += time.process_time() - cpu_started
                 if status["status"] == "ok" and recorder and step % cfg["diagnostics_every"] == 0:
+                    cpu_started = time.process_time()
                     recorder.take(step)
+                    clock.diagnostics_cpu_seconds += time.process_time() - cpu_started
                 if step % cfg["checkpoint_every"] == 0 or step == total or status["status"] != "ok" or guard.received:
-                    self._checkpoint(ctx, step, seconds, cpu_seconds, status)
+                    self._checkpoint(ctx, step, clock, status)
                 if guard.received:
                     raise Interrupted(f"signal {guard.received} at step {step}; checkpoint written")
-        return self._finish(ctx, step, seconds, cpu_seconds, status)
+        return self._finish(ctx, step, clock, status)
 
-    def _finish(self, ctx: StepContext, step: int, seconds: float, cpu_seconds: float, status: dict) -> dict:
+    def _finish(self, ctx: StepContext, step: int, clock: Clock, status: dict) -> dict:
         samples = self._samples(ctx)
         save_samples(samples, self.out_dir / FILES["samples"])
         io.save_torch(self.out_dir / FILES["generator"], {
@@ -355,10 +371,12 @@ class Trainer:
         summary = {
             **status,
             "steps": step,
-            "seconds": round(seconds, 3),
-            "seconds_per_step": round(seconds / max(step, 1), 5),
-            "cpu_seconds": round(cpu_seconds, 3),
-            "cpu_seconds_per_step": round(cpu_seconds / max(step, 1), 5),
+            "seconds": round(clock.seconds, 3),
+            "seconds_per_step": round(clock.seconds / max(step, 1), 5),
+            "cpu_seconds": round(clock.cpu_seconds, 3),
+            "cpu_seconds_per_step": round(clock.cpu_seconds / max(step, 1), 5),
+            "eval_cpu_seconds": round(clock.eval_cpu_seconds, 3),
+            "diagnostics_cpu_seconds": round(clock.diagnostics_cpu_seconds, 3),
             "images_seen": total_critic_steps(self.spec, step) * self.train_cfg["batch_size"],
             "config_hash": self.run.config_hash(),
             "code_version": self.code_version,

@@ -126,7 +126,8 @@ def test_study_overhead_is_job_cpu_minus_step_cpu(tmp_path):
         run = study / "runs" / "fashion32" / "dcgan" / "wgan-gp" / f"seed{seed}"
         _job_log(run / "train.log", train_cpu, 900 + seed, train_cpu + 1)
         _job_log(run / "score.log", score_cpu, 1200, 40)
-        (run / "train.json").write_text(json.dumps({"seconds": 99.0, "cpu_seconds": train_steps}))
+        (run / "train.json").write_text(json.dumps({"seconds": 99.0, "cpu_seconds": train_steps,
+                                                     "eval_cpu_seconds": 0.5, "diagnostics_cpu_seconds": 0.25}))
         (run / "metrics.json").write_text(json.dumps({"protocol": {"seconds": score_wall}}))
     _job_log(study / "report" / "part_costs" / "dcgan.log", 4.0, 700, 5)
     (study / "report" / "part_costs" / "dcgan.json").write_text(json.dumps({"step_cpu_seconds": 3.0}))
@@ -143,19 +144,20 @@ def test_study_overhead_is_job_cpu_minus_step_cpu(tmp_path):
     rows = {row["kind"]: row for row in overhead["rows"]}
     assert sorted(rows) == ["classifier", "fit_critic", "part_costs", "reference", "report", "score", "train"]
     assert rows["train"]["jobs"] == 2 and rows["train"]["cpu_seconds"] == 22.0
-    assert rows["train"]["outside_cpu_seconds"] == 22.0 - 14.0 and rows["train"]["max_rss_mib"] == 901
+    assert rows["train"]["measure_cpu_seconds"] == 1.5 and rows["train"]["max_rss_mib"] == 901
+    assert rows["train"]["outside_cpu_seconds"] == 22.0 - 14.0 - 1.5
     assert rows["score"]["step_cpu_seconds"] == 20.0 * 30 / 40 + 22.0 * 20 / 40
     assert rows["score"]["outside_per_job"] == (42.0 - 26.0) / 2
     assert rows["part_costs"]["step_cpu_seconds"] == 3.0 and rows["part_costs"]["outside_cpu_seconds"] == 1.0
     assert rows["fit_critic"]["step_cpu_seconds"] == 4.5 and rows["fit_critic"]["outside_per_job"] == 0.5
     assert rows["reference"]["outside_cpu_seconds"] == 8.0 and rows["classifier"]["max_rss_mib"] == 800
     assert overhead["jobs_cpu_seconds"] == 94.0 and overhead["steps_cpu_seconds"] == 47.5
-    assert overhead["outside_share_of_jobs"] == pytest.approx((94.0 - 47.5) / 94.0)
+    assert overhead["outside_share_of_jobs"] == pytest.approx((94.0 - 47.5 - 1.5) / 94.0)
     assert overhead["workflow_manager_cpu_seconds"] == 109.0 - 94.0
-    assert overhead["outside_share_of_study"] == pytest.approx((109.0 - 47.5) / 109.0)
+    assert overhead["outside_share_of_study"] == pytest.approx((109.0 - 47.5 - 1.5) / 109.0)
     assert overhead["unrecorded_logs"] == [str(study / "runs/fashion32/dcgan/sngan/seed0/train.log")]
     text = "\n".join(render(overhead))
-    assert "56.4% of the whole study" in text and "Snakemake itself (scheduling, its solver, job shells): 15 CPU s" in text
+    assert "55.0% of the whole study" in text and "Snakemake itself (scheduling, its solver, job shells): 15 CPU s" in text
     # Without the cache, only the study's own jobs count.
     assert "reference" not in {row["kind"] for row in study_overhead(study)["rows"]}
 

@@ -61,5 +61,6 @@ def test_a_real_study_accounts_for_snakemake_and_every_job(write_study):
     assert jobs["train"]["jobs"] == 2 and jobs["score"]["jobs"] == 2 and not overhead["unrecorded_logs"]
     assert jobs["train"]["cpu_seconds"] >= roles["job: train"]["cpu_seconds"] - 0.1
     assert 0 < jobs["train"]["step_cpu_seconds"] < jobs["train"]["cpu_seconds"]
+    assert jobs["train"]["measure_cpu_seconds"] > 0  # the toy study takes diagnostics every 5 steps
     sampled_jobs = sum(r["cpu_seconds"] for name, r in roles.items() if name.startswith("job: "))
     assert 0 < overhead["workflow_manager_cpu_seconds"] <= measured["cpu_seconds"] - sampled_jobs + 0.1

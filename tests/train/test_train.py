@@ -65,6 +65,26 @@ def test_curve_records_the_wall_and_cpu_seconds_of_the_steps_so_far(tmp_path):
     assert curve["cpu_seconds"].iloc[-1] == pytest.approx(summary["cpu_seconds"], abs=1e-3)
 
 
+def test_evaluations_cpu_time_is_counted_apart_from_the_steps(tmp_path):
+    import time
+
+    from suite.config import resolve_study
+    from suite.train import Trainer
+
+    def evaluate(generator, step):  # spends 0.5 CPU s, as a costly metric would
+        until = time.process_time() + 0.5
+        while time.process_time() < until:
+            pass
+        return {"evaluated_at": float(step)}
+
+    (run,) = resolve_study(toy_study(iterations=6, batch_size=16, eval_every=2, diagnostics_every=0)).runs
+    summary = Trainer(run, tmp_path, on_eval=evaluate).fit()
+    assert summary["eval_cpu_seconds"] == pytest.approx(3 * 0.5, abs=0.05)
+    assert summary["diagnostics_cpu_seconds"] == 0.0
+    # the steps' CPU time holds none of the evaluations': 6 toy steps cost well under their 1.5 s
+    assert summary["cpu_seconds"] < 1.0
+
+
 @pytest.mark.slow
 def test_sigkill_then_rerun_resumes_to_the_same_numbers(tmp_path, write_study):
     study = write_study(toy_study(iterations=400, checkpoint_every=20))

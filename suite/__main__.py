@@ -5,7 +5,7 @@ import sys
 from suite.cli import main
 
 status = main()
-if sys.argv[1:2] != ["run"]:  # `run` is Snakemake, which cleans up at exit
+if "snakemake" not in sys.modules:  # `run` runs Snakemake in this process: let it clean up at exit
     # Every job of a study ends here: skip the interpreter's teardown, about half a CPU second once torch
     # is loaded. The suite has closed what it wrote by now and registers no exit handlers of its own.
     sys.stdout.flush()

@@ -6,6 +6,7 @@ import hashlib
 import platform
 import subprocess
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 import suite
@@ -43,10 +44,11 @@ def software_versions() -> dict:
 
     versions = {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__,
                 "ganbench": code_version(), "git_commit": git_commit()}
+    # Read from the installed metadata: importing these (Snakemake above all) would cost every scoring job
+    # about a CPU second for a version string.
     for name in ("torch_fidelity", "pytorch_fid", "snakemake", "scipy", "pandas"):
         try:
-            module = __import__(name)
-            versions[name] = getattr(module, "__version__", "unknown")
-        except ImportError:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
             continue
     return versions

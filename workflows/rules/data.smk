@@ -21,8 +21,6 @@ rule train_domain_classifier:
         classifier=f"{CACHE}/domain/{{data}}/classifier-{DOMAIN_KEY}.pt",
     log:
         f"{CACHE}/domain/{{data}}/classifier-{DOMAIN_KEY}.log",
-    benchmark:
-        f"{CACHE}/domain/{{data}}/classifier-{DOMAIN_KEY}.benchmark.tsv"
     params:
         epochs=DOMAIN["epochs"],
         seed=DOMAIN["seed"],

@@ -8,8 +8,6 @@ rule score_run:
         metrics=f"{RUN_DIR}/metrics.json",
     log:
         f"{RUN_DIR}/score.log",
-    benchmark:
-        f"{RUN_DIR}/score.benchmark.tsv"
     params:
         refs=reference_args,
     threads: lambda w: run_spec(w).threads  # the study's split: parallel 1-thread jobs by default
@@ -29,8 +27,6 @@ rule fit_critic:
         fit=f"{RUN_DIR}/critic_fit.json",
     log:
         f"{RUN_DIR}/fit_critic.log",
-    benchmark:
-        f"{RUN_DIR}/fit_critic.benchmark.tsv"
     params:
         steps=STUDY.config["critic_fit"]["steps"],
     threads: lambda w: run_spec(w).threads

@@ -22,8 +22,6 @@ rule measure_part_costs:
         costs=f"{REPORT_DIR}/part_costs/{{arch}}.json",
     log:
         f"{REPORT_DIR}/part_costs/{{arch}}.log",
-    benchmark:
-        f"{REPORT_DIR}/part_costs/{{arch}}.benchmark.tsv"
     threads: STUDY.config["threads"]
     resources:
         mem_mb=3000,

@@ -14,8 +14,6 @@ rule train_run:
                        labels={"run": RunSpec.format_run_id("{data}", "{arch}", "{method}", "{seed}")}),
     log:
         f"{RUN_DIR}/train.log",
-    benchmark:
-        f"{RUN_DIR}/train.benchmark.tsv"
     params:
         curve=curve_args,
     threads: lambda w: run_spec(w).threads

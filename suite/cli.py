@@ -35,6 +35,7 @@ def resource_use(wall_seconds: float) -> dict:
             "peak_rss_mib": round(max(own.ru_maxrss, children.ru_maxrss) / 1024, 1),
             "wall_seconds": round(wall_seconds, 3)}
 
+
 def _run_from_args(args):
     """The run a command names: its run.yaml (`--spec`), or a study file and a run id (`--study --run`)."""
     from suite.runspec import RunSpec, load_run

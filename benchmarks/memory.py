@@ -6,7 +6,7 @@ figure is that one job's peak and nothing of the benchmark process. The scoring 
 real-data floor job does at a full protocol's size: Inception reference statistics of n Fashion-MNIST
 test images, then n held-out training images scored against them (FID, KID, sampling SEs, precision /
 recall / density / coverage). Per-job peaks of a whole study (training and scoring jobs alike) come from
-Snakemake's `benchmark:` files: `benchmarks.overhead`.
+each job's resource line in its log: `benchmarks.overhead`.
 """
 
 from __future__ import annotations

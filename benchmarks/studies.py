@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import logging
 import shutil
@@ -10,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.overhead import study_overhead
+from benchmarks.overhead import job_cost, study_overhead
 from benchmarks.processes import run_sampled
 from suite.config import REPO_ROOT, load_study
 from suite.methods import PRESETS, resolve_method
@@ -31,12 +30,12 @@ def workflow_copy(target: Path) -> Path:
 
 
 def _job_seconds(results: Path) -> dict[str, float]:
-    """Per-job wall seconds from the rules' `benchmark:` files (snakemake's `s` column), by rule file name."""
+    """Per-job wall seconds from the jobs' own resource lines, by log file (relative to results/)."""
     seconds: dict[str, float] = {}
-    for path in sorted(results.rglob("*.benchmark.tsv")):
-        with open(path) as handle:
-            row = next(csv.DictReader(handle, delimiter="\t"))
-        seconds[str(path.relative_to(results))] = float(row["s"])
+    for log in sorted(results.rglob("*.log")):
+        cost = job_cost(log)
+        if cost is not None:
+            seconds[str(log.relative_to(results))] = cost["wall_seconds"]
     return seconds
 
 

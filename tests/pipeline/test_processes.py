@@ -56,6 +56,10 @@ def test_a_real_study_accounts_for_snakemake_and_every_job(write_study):
     assert roles["workflow manager (snakemake itself)"]["cpu_seconds"] > 0
     assert roles["job: train"]["processes"] == 2 and roles["job: score"]["processes"] == 2
     assert measured["cpu_seconds"] == measured["processes"]["total_cpu_seconds"]
+    # per-job wall seconds, one per job log: two training and two scoring jobs among them
+    assert sum(name.endswith("/train.log") for name in measured["jobs"]) == 2
+    assert sum(name.endswith("/score.log") for name in measured["jobs"]) == 2
+    assert all(seconds > 0 for seconds in measured["jobs"].values())
     assert sum(r["cpu_seconds"] for r in roles.values()) <= measured["cpu_seconds"] + 0.1
     jobs = {row["kind"]: row for row in overhead["rows"]}
     assert jobs["train"]["jobs"] == 2 and jobs["score"]["jobs"] == 2 and not overhead["unrecorded_logs"]

@@ -190,7 +190,11 @@ def main(argv=None) -> int:
     parser.add_argument("--total-cpu-seconds", type=float, help="CPU time of the whole snakemake command")
     parser.add_argument("--startup", action="store_true", help="also time the start-up costs here")
     args = parser.parse_args(argv)
-    overhead = study_overhead(args.results, args.total_cpu_seconds, args.cache)
+    try:
+        overhead = study_overhead(args.results, args.total_cpu_seconds, args.cache)
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print("\n".join(render(overhead, startup_costs() if args.startup else None)))
     return 0
 

@@ -170,6 +170,14 @@ def test_study_overhead_of_a_folder_without_benchmark_files_says_so(tmp_path):
         study_overhead(tmp_path)
 
 
+def test_overhead_command_on_a_folder_that_is_not_a_study_prints_one_line(tmp_path, capsys):
+    from benchmarks.overhead import main as overhead_main
+
+    assert overhead_main([str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no job log under") and err.count("\n") == 1
+
+
 @pytest.mark.slow
 def test_memory_scoring_job_reports_its_own_peak_and_the_metrics_it_computed(tmp_path):
     from benchmarks.extraction import inception_weights

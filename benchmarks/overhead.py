@@ -14,7 +14,9 @@ is outside them: the interpreter and its imports, the data set, building and loa
 Inception's weights, checkpoints, samples and other files. Reference statistics,
 the Inception conversion, the domain classifier, collect and report have no steps. Given the CPU time of
 the whole `snakemake` command (`total_cpu_seconds`: its children's rusage, as `benchmarks.studies`
-measures), what the jobs do not account for is Snakemake itself (scheduling, its ILP solver, job shells).
+measures), what the jobs do not account for is Snakemake itself (scheduling, its ILP solver, job shells)
+and, where the jobs ran as forks of the workflow's fork server (suite/forkserver.py), that server's
+imports and each job's own short process that handed its command over.
 
     python -m benchmarks.overhead results/smoke [--cache results/cache] [--total-cpu-seconds S]
 """
@@ -170,8 +172,8 @@ def render(overhead: dict, startup: list[dict] | None = None) -> list[str]:
         lines.append(f"{len(overhead['unrecorded_logs'])} logs record no resource use (failed jobs, or jobs run "
                      f"before they recorded it), e.g. {overhead['unrecorded_logs'][0]}")
     if "total_cpu_seconds" in overhead:
-        lines += [f"Snakemake itself (scheduling, its solver, job shells): {overhead['workflow_manager_cpu_seconds']:.0f} "
-                  f"CPU s, {overhead['workflow_manager_cpu_seconds'] / overhead['total_cpu_seconds']:.1%}",
+        lines += [f"Snakemake itself (scheduling, its solver, job shells, the fork server): "
+                  f"{overhead['workflow_manager_cpu_seconds']:.0f} CPU s, {overhead['workflow_manager_cpu_seconds'] / overhead['total_cpu_seconds']:.1%}",
                   f"outside the steps: {overhead['outside_share_of_study']:.1%} of the whole study's "
                   f"{overhead['total_cpu_seconds']:.0f} CPU s (every job, Snakemake included)"]
     if startup:

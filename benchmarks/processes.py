@@ -56,12 +56,17 @@ def descendants(root: int, rows: dict[int, tuple[int, float, int]]) -> list[int]
     return found
 
 
-def role(command_line: str, is_root: bool) -> str:
-    """What a process is, from its command line: the workflow manager, a suite job by subcommand, a job's
-    shell wrapper, or the program's name."""
+FORK_SERVER = "suite.forkserver"
+
+
+def role(command_line: str, is_root: bool, parent_command_line: str = "") -> str:
+    """What a process is, from its command line and its parent's: the workflow manager, a suite job by
+    subcommand, a job's shell wrapper, the fork server or a job's fork of it, or the program's name."""
     if is_root:
         return "workflow manager (snakemake itself)"
     words = command_line.split()
+    if FORK_SERVER in words:  # a fork keeps its parent's command line
+        return "job forked from the fork server" if FORK_SERVER in parent_command_line.split() else "fork server"
     if "-m" in words and "suite" in words:
         job = words[words.index("suite") + 1] if words.index("suite") + 1 < len(words) else "?"
         return f"shell of a {job} job" if Path(words[0]).name in ("bash", "sh") else f"job: {job}"
@@ -84,7 +89,8 @@ def run_sampled(command: list[str], cwd: Path, interval: float = 1.0) -> tuple[s
                     continue
                 key = (pid, rows[pid][2])
                 if key not in seen:
-                    seen[key] = {"role": role(_command_line(pid), pid == process.pid), "cpu_seconds": 0.0}
+                    seen[key] = {"role": role(_command_line(pid), pid == process.pid, _command_line(rows[pid][0])),
+                                 "cpu_seconds": 0.0}
                 seen[key]["cpu_seconds"] = max(seen[key]["cpu_seconds"], rows[pid][1])
             done.wait(interval)
 

@@ -2,7 +2,14 @@ import logging
 import os
 import sys
 
-from suite.cli import main
+from suite.forkserver import delegate
+
+# Inside a study, a fork of the workflow's server runs the command, torch already imported.
+forked_status = delegate(sys.argv[1:])
+if forked_status is not None:
+    raise SystemExit(forked_status)
+
+from suite.cli import main  # noqa: E402  (only when no server took the command)
 
 status = main()
 if "snakemake" not in sys.modules:  # `run` runs Snakemake in this process: let it clean up at exit

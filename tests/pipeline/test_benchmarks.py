@@ -157,7 +157,7 @@ def test_study_overhead_is_job_cpu_minus_step_cpu(tmp_path):
     assert overhead["outside_share_of_study"] == pytest.approx((109.0 - 47.5 - 1.5) / 109.0)
     assert overhead["unrecorded_logs"] == [str(study / "runs/fashion32/dcgan/sngan/seed0/train.log")]
     text = "\n".join(render(overhead))
-    assert "55.0% of the whole study" in text and "Snakemake itself (scheduling, its solver, job shells): 15 CPU s" in text
+    assert "55.0% of the whole study" in text and "Snakemake itself (scheduling, its solver, job shells, the fork server): 15 CPU s" in text
     # Without the cache, only the study's own jobs count.
     assert "reference" not in {row["kind"] for row in study_overhead(study)["rows"]}
 

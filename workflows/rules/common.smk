@@ -4,6 +4,7 @@ import sys
 
 from snakemake.logging import logger
 
+from suite import forkserver
 from suite.config import (
     resolve_study,
     study_config_for_snakemake,
@@ -196,3 +197,32 @@ def partial_report():
     # runs and the report (an up-to-date index.html would hide them); 1 s, as Snakemake reads 0 as no time.
     os.utime(f"{out}/runs.csv", (1, 1))
     logger.warning(f"ganbench: partial report {out}/index.html lists the {len(missing)} missing runs")
+
+
+# One fork server per local run: each job's `python -m suite` forks it rather than importing torch anew
+# (suite/forkserver.py). Jobs submitted to a cluster keep their own processes.
+FORK_SERVER = {}
+
+
+onstart:
+    if workflow.local_exec and workflow.is_main_process:
+        FORK_SERVER["server"] = forkserver.start()
+
+
+def stop_fork_server():
+    server = FORK_SERVER.pop("server", None)
+    if server is not None:
+        server.stop()
+
+
+onsuccess:
+    stop_fork_server()
+
+
+# Snakemake never runs a job whose input failed, so under --keep-going the report rule cannot
+# run once a run has failed: this handler, run after every job that could run has finished,
+# builds it instead. Without --keep-going a failure leaves no report.
+onerror:
+    if workflow.execution_settings.keep_going and report_in_dag():
+        partial_report()
+    stop_fork_server()

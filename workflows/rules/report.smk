@@ -58,14 +58,6 @@ rule build_report:
         "{params.part_costs} 2> {log}"
 
 
-# Snakemake never runs a job whose input failed, so under --keep-going the report rule cannot
-# run once a run has failed: this handler, run after every job that could run has finished,
-# builds it instead. Without --keep-going a failure leaves no report.
-onerror:
-    if workflow.execution_settings.keep_going and report_in_dag():
-        partial_report()
-
-
 for _method in STUDY.method_names():
 
     rule:

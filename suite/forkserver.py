@@ -320,12 +320,15 @@ def start(timeout: float = READY_TIMEOUT_SECONDS) -> Server | None:
     their own processes (not Linux, or GANBENCH_FORK_SERVER=off) or when it did not come up in time."""
     if sys.platform != "linux" or os.environ.get(SOCKET_VARIABLE) == OFF:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="ganbench-fork-"))  # short: a socket path holds at most 107 bytes
-    path = folder / "socket"
     env = {**os.environ, **{name: "1" for name in THREAD_VARIABLES}}
     env.pop(SOCKET_VARIABLE, None)
-    process = subprocess.Popen([sys.executable, "-m", "suite.forkserver", str(path)], env=env,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="ganbench-fork-"))  # short: a socket path holds at most 107 bytes
+        path = folder / "socket"
+        process = subprocess.Popen([sys.executable, "-m", "suite.forkserver", str(path)], env=env,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    except OSError:  # no temporary folder, no interpreter to start: the jobs keep their own processes
+        return None
     server = Server(process, folder)
     deadline = time.monotonic() + timeout
     while not path.exists():

@@ -130,7 +130,8 @@ def _set_parent_death_signal(signum: int) -> None:
 
 
 def _become_job(request: dict, fds: list[int]) -> int:
-    """In the forked child: take the job's streams, folder, environment and threads, run its command."""
+    """In the forked child: take the job's streams, folder, environment and threads, then run the entry
+    point as `python -m suite` would (it ends the process with the command's status)."""
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
@@ -141,12 +142,14 @@ def _become_job(request: dict, fds: list[int]) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
+    os.environ.pop(SOCKET_VARIABLE, None)  # the child is the job's process: it hands nothing on
     sys.stdin = open(0, closefd=False)
     sys.stdout = _text_stream(1, sys.stdout)
     sys.stderr = _text_stream(2, sys.stderr)
-    sys.argv = [str(Path(__file__).with_name("__main__.py")), *request["argv"]]
+    sys.argv = ["-m", *request["argv"]]  # run_module puts the entry point's path first, as `python -m` does
 
     import random
+    import runpy
 
     import numpy as np
     import threadpoolctl
@@ -158,10 +161,8 @@ def _become_job(request: dict, fds: list[int]) -> int:
     threads = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
     torch.set_num_threads(threads)
     threadpoolctl.threadpool_limits(int(os.environ.get("OPENBLAS_NUM_THREADS") or threads))
-
-    from suite.cli import main
-
-    return main(request["argv"])
+    runpy.run_module("suite", run_name="__main__", alter_sys=True)  # `python -m suite`: ends the process
+    return 0
 
 
 def _text_stream(fd: int, like) -> io.TextIOWrapper:

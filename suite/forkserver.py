@@ -219,8 +219,8 @@ def serve(path: str) -> None:
     _preload()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path + ".tmp")
-    os.rename(path + ".tmp", path)  # the path appears only once the server accepts
     listener.listen(64)
+    os.rename(path + ".tmp", path)  # the path appears only once the server accepts
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     selector = selectors.DefaultSelector()
@@ -229,29 +229,10 @@ def serve(path: str) -> None:
     while not stopping and os.getppid() == parent:
         for key, _ in selector.select(timeout=0.2):
             if key.fileobj is listener:
-                connection, _ = listener.accept()
-                try:
-                    request, fds = _receive(connection)
-                except (OSError, ValueError):
-                    connection.close()
-                    continue
-                pid = os.fork()
-                if pid == 0:
-                    selector.close()
-                    listener.close()
-                    for other in children.values():
-                        other.close()
-                    connection.close()
-                    _run_child(request, fds)
-                for fd in fds:
-                    os.close(fd)
-                children[pid] = connection
-                selector.register(connection, selectors.EVENT_READ, pid)
-                _send_line(connection, {"pid": pid})
-            else:  # the job closed its end: it is gone, so is the reason to run its child
-                if not key.fileobj.recv(1):
-                    selector.unregister(key.fileobj)
-                    _stop(key.data)
+                _start_job(listener, selector, children)
+            elif not _still_open(key.fileobj):  # the job is gone, so is the reason to run its child
+                selector.unregister(key.fileobj)
+                _stop(key.data)
         _reap(children, selector)
     for pid in list(children):
         _stop(pid)
@@ -261,6 +242,42 @@ def serve(path: str) -> None:
     listener.close()
     Path(path).unlink(missing_ok=True)
     Path(path).parent.rmdir()
+
+
+def _start_job(listener: socket.socket, selector: selectors.BaseSelector, children: dict[int, socket.socket]) -> None:
+    """Accept one job and fork its child; a job that left before it was read is dropped."""
+    try:
+        connection, _ = listener.accept()
+    except OSError:
+        return
+    try:
+        request, fds = _receive(connection)
+    except (OSError, ValueError):
+        connection.close()
+        return
+    pid = os.fork()
+    if pid == 0:
+        selector.close()
+        listener.close()
+        for other in children.values():
+            other.close()
+        connection.close()
+        _run_child(request, fds)
+    for fd in fds:
+        os.close(fd)
+    children[pid] = connection
+    selector.register(connection, selectors.EVENT_READ, pid)
+    try:
+        _send_line(connection, {"pid": pid})
+    except OSError:  # the job left meanwhile: the next select sees its end closed
+        pass
+
+
+def _still_open(connection: socket.socket) -> bool:
+    try:
+        return bool(connection.recv(1))
+    except OSError:
+        return False
 
 
 def _stop(pid: int) -> None:

@@ -140,10 +140,17 @@ def test_sigkill_through_snakemake_then_rerun_matches_the_uninterrupted_run(stud
         time.sleep(0.05)
     assert trainer is not None and process.poll() is None, "training never reached its first checkpoint"
     time.sleep(0.5)  # past the checkpoint, so the rerun has steps to redo and logs to truncate
-    trainer.send_signal(signal.SIGKILL)
-    os.killpg(process.pid, signal.SIGKILL)  # snakemake and its job shell die with it, as in a node crash
+    # As in a node crash, every process dies at once: snakemake, its job shell, the job, and the fork
+    # server with the fork that trains (the server runs in its own session, outside snakemake's group).
+    everything = psutil.Process(process.pid).children(recursive=True)
+    for doomed in everything:
+        try:
+            doomed.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    trainer.wait(timeout=10)
+    psutil.wait_procs(everything, timeout=10)
     assert not (killed / "train.json").exists(), "the run finished before it could be killed"
     step_at_kill = checkpoint_step(killed / "checkpoint.pt")
     assert 0 < step_at_kill < ITERATIONS

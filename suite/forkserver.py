@@ -241,7 +241,10 @@ def serve(path: str) -> None:
         time.sleep(0.05)
     listener.close()
     Path(path).unlink(missing_ok=True)
-    Path(path).parent.rmdir()
+    try:
+        Path(path).parent.rmdir()  # the folder start() made for the socket, when nothing else is in it
+    except OSError:
+        pass
 
 
 def _start_job(listener: socket.socket, selector: selectors.BaseSelector, children: dict[int, socket.socket]) -> None:

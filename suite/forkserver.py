@@ -81,15 +81,8 @@ def delegate(argv: list[str]) -> int | None:
     if started is None:  # the server could not fork: nothing ran
         return None
     child = started["pid"]
-
-    def forward(signum, _frame):
-        try:
-            os.kill(child, signum)
-        except ProcessLookupError:
-            pass
-
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, forward)
+        signal.signal(signum, lambda received, _frame: _send_signal(child, received))
     try:
         ended = _read_line(reader)
     except OSError:
@@ -158,11 +151,18 @@ def _become_job(request: dict, fds: list[int]) -> int:
     random.seed()
     np.random.seed()
     torch.manual_seed(torch.initial_seed())  # the default seed a fresh process starts from
-    threads = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1)
+    threads = _thread_count("OMP_NUM_THREADS", os.cpu_count() or 1)
     torch.set_num_threads(threads)
-    threadpoolctl.threadpool_limits(int(os.environ.get("OPENBLAS_NUM_THREADS") or threads))
+    threadpoolctl.threadpool_limits(_thread_count("OPENBLAS_NUM_THREADS", threads))
     runpy.run_module("suite", run_name="__main__", alter_sys=True)  # `python -m suite`: ends the process
     return 0
+
+
+def _thread_count(variable: str, default: int) -> int:
+    """The job's thread count from `variable`; `default` when it is unset or not a positive number, as the
+    numeric libraries themselves ignore such a value."""
+    value = os.environ.get(variable, "")
+    return int(value) if value.isdigit() and int(value) > 0 else default
 
 
 def _text_stream(fd: int, like) -> io.TextIOWrapper:
@@ -232,10 +232,10 @@ def serve(path: str) -> None:
                 _start_job(listener, selector, children)
             elif not _still_open(key.fileobj):  # the job is gone, so is the reason to run its child
                 selector.unregister(key.fileobj)
-                _stop(key.data)
+                _send_signal(key.data)
         _reap(children, selector)
     for pid in list(children):
-        _stop(pid)
+        _send_signal(pid)
     while children:
         _reap(children, selector)
         time.sleep(0.05)
@@ -283,9 +283,10 @@ def _still_open(connection: socket.socket) -> bool:
         return False
 
 
-def _stop(pid: int) -> None:
+def _send_signal(pid: int, signum: int = signal.SIGTERM) -> None:
+    """Signal a child that may have ended already."""
     try:
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, signum)
     except ProcessLookupError:
         pass
 
@@ -362,4 +363,6 @@ def start(timeout: float = READY_TIMEOUT_SECONDS) -> Server | None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m suite.forkserver SOCKET_PATH (the workflow starts it: forkserver.start)")
     serve(sys.argv[1])

@@ -91,28 +91,41 @@ def _wait_for(condition, seconds=60.0):
         time.sleep(0.1)
 
 
-def test_a_signal_to_the_job_reaches_its_child(server, write_study, tmp_path, monkeypatch):
+def start_forked_training(server, write_study, tmp_path, monkeypatch):
+    """A long training job handed to the server, once its first checkpoint is written; (job, its log)."""
     study = write_study(toy_study(iterations=1_000_000))
     log = tmp_path / "train.log"
     monkeypatch.setenv(forkserver.SOCKET_VARIABLE, server)
     with open(log, "w") as stderr:
         job = start_training(study, RUN, tmp_path / "run", stderr=stderr)
-        _wait_for((tmp_path / "run" / "checkpoint.pt").exists)
-        job.send_signal(signal.SIGTERM)
-        assert job.wait(timeout=60) == 2
+    _wait_for((tmp_path / "run" / "checkpoint.pt").exists)
+    return job, log
+
+
+def test_a_signal_to_the_job_reaches_its_child(server, write_study, tmp_path, monkeypatch):
+    job, log = start_forked_training(server, write_study, tmp_path, monkeypatch)
+    job.send_signal(signal.SIGTERM)
+    assert job.wait(timeout=60) == 2
     assert "signal 15 at step" in log.read_text() and "checkpoint written" in log.read_text()
 
 
 def test_a_child_whose_job_was_killed_stops(server, write_study, tmp_path, monkeypatch):
-    study = write_study(toy_study(iterations=1_000_000))
-    log = tmp_path / "train.log"
-    monkeypatch.setenv(forkserver.SOCKET_VARIABLE, server)
-    with open(log, "w") as stderr:
-        job = start_training(study, RUN, tmp_path / "run", stderr=stderr)
-        _wait_for((tmp_path / "run" / "checkpoint.pt").exists)
-        job.kill()  # no chance to pass anything on: the server sees the job's end of the socket close
-        job.wait()
+    job, log = start_forked_training(server, write_study, tmp_path, monkeypatch)
+    job.kill()  # no chance to pass anything on: the server sees the job's end of the socket close
+    job.wait()
     _wait_for(lambda: "checkpoint written" in log.read_text())
+
+
+def test_the_server_without_its_socket_path_says_how_it_is_started():
+    result = subprocess.run([sys.executable, "-m", "suite.forkserver"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr == "usage: python -m suite.forkserver SOCKET_PATH (the workflow starts it: forkserver.start)\n"
+
+
+def test_a_thread_count_that_is_not_a_positive_number_falls_back(monkeypatch):
+    for value, expected in (("3", 3), ("0", 7), ("two", 7), ("", 7)):
+        monkeypatch.setenv("OMP_NUM_THREADS", value)
+        assert forkserver._thread_count("OMP_NUM_THREADS", 7) == expected
 
 
 def test_the_server_stops_when_the_process_that_started_it_exits(tmp_path):

@@ -39,11 +39,12 @@ def _job_seconds(results: Path) -> dict[str, float]:
     return seconds
 
 
-def run_study(configfile: str, cores: int, threads: int | None = None, inspect=None) -> dict:
+def run_study(configfile: str, cores: int, threads: int | None = None, inspect=None,
+              sample_interval: float = 1.0) -> dict:
     """Wall and CPU time of `snakemake --cores N all` on a fresh copy (nothing cached), and its per-job seconds.
 
     `inspect(results/<study>)`, when given, reads the finished study before the copy is removed; its answer
-    is the result's `inspected`.
+    is the result's `inspected`. Processes shorter than `sample_interval` seconds may go unseen.
     """
     with tempfile.TemporaryDirectory(prefix="ganbench-bench-") as scratch:
         workdir = workflow_copy(Path(scratch))
@@ -51,7 +52,7 @@ def run_study(configfile: str, cores: int, threads: int | None = None, inspect=N
         if threads is not None:
             command += ["--config", f"threads={threads}"]
         started = time.perf_counter()
-        result, processes = run_sampled(command, workdir)
+        result, processes = run_sampled(command, workdir, sample_interval)
         wall = time.perf_counter() - started
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")

@@ -56,13 +56,16 @@ def test_a_real_study_accounts_for_snakemake_and_every_job(write_study):
     from tests.conftest import toy_study
 
     study = write_study(toy_study(seeds=(0, 1), iterations=10))
-    measured = run_study(str(study), cores=2,
+    # A forked job's own process only waits for its fork, which may train for less than any sampling
+    # interval: such processes can go unseen, so their counts are bounds. The server lives throughout.
+    measured = run_study(str(study), cores=2, sample_interval=0.05,
                          inspect=lambda results, cpu: study_overhead(results, cpu, results.parent / "cache"))
     roles, overhead = measured["processes"]["roles"], measured["inspected"]
+    unseen = {"processes": 0, "cpu_seconds": 0.0}
     assert roles["workflow manager (snakemake itself)"]["cpu_seconds"] > 0
-    assert roles["job: train"]["processes"] == 2 and roles["job: score"]["processes"] == 2
-    # the jobs ran as forks of the fork server: their own processes only handed the commands over
-    assert roles["fork server"]["processes"] == 1 and roles["job forked from the fork server"]["processes"] >= 4
+    assert roles["fork server"]["processes"] == 1
+    assert roles.get("job: train", unseen)["processes"] <= 2 and roles.get("job: score", unseen)["processes"] <= 2
+    assert 1 <= roles["job forked from the fork server"]["processes"] <= len(measured["jobs"])
     assert measured["cpu_seconds"] == measured["processes"]["total_cpu_seconds"]
     # per-job wall seconds, one per job log: two training and two scoring jobs among them
     assert sum(name.endswith("/train.log") for name in measured["jobs"]) == 2
@@ -71,7 +74,7 @@ def test_a_real_study_accounts_for_snakemake_and_every_job(write_study):
     assert sum(r["cpu_seconds"] for r in roles.values()) <= measured["cpu_seconds"] + 0.1
     jobs = {row["kind"]: row for row in overhead["rows"]}
     assert jobs["train"]["jobs"] == 2 and jobs["score"]["jobs"] == 2 and not overhead["unrecorded_logs"]
-    assert jobs["train"]["cpu_seconds"] > roles["job: train"]["cpu_seconds"]
+    assert jobs["train"]["cpu_seconds"] > roles.get("job: train", unseen)["cpu_seconds"]
     assert 0 < jobs["train"]["step_cpu_seconds"] < jobs["train"]["cpu_seconds"]
     assert jobs["train"]["measure_cpu_seconds"] > 0  # the toy study takes diagnostics every 5 steps
     sampled_jobs = sum(r["cpu_seconds"] for name, r in roles.items() if name.startswith("job: "))

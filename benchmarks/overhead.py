@@ -6,13 +6,15 @@ start-up and exit included, and nothing samples it while it runs. The steps insi
 run's own records: train.json (`cpu_seconds` of its training steps), metrics.json and the floor's
 real_metrics.json (`protocol.seconds`: wall time of the scoring itself, generator samples through the
 extractors; its CPU share is the job's CPU time in that proportion of the job's wall time),
-critic_fit.json (`cpu_seconds` of the critic's fitting steps and its measurement) and each part-cost
-record (`step_cpu_seconds` of its timed and warm-up iterations). A training job's measurements come
+critic_fit.json (`cpu_seconds` of the critic's fitting steps and its measurement), each part-cost
+record (`step_cpu_seconds` of its timed and warm-up iterations), the domain classifier's file (`cpu_seconds`
+of its fitting: the domain metric's own network, so scoring work) and each reference statistics file
+(`cpu_seconds` of its feature extraction). A training job's measurements come
 from train.json too: `eval_cpu_seconds` (the curve's evaluations) and `diagnostics_cpu_seconds`
 (gradient scales, weights, spectra), counted apart from its steps. Whatever a job spends besides those
 is outside them: the interpreter and its imports, the data set, building and loading the nets,
-Inception's weights, checkpoints, samples and other files. Reference statistics,
-the Inception conversion, the domain classifier, collect and report have no steps. Given the CPU time of
+Inception's weights, checkpoints, samples and other files. The Inception conversion,
+collect and report have no steps. Given the CPU time of
 the whole `snakemake` command (`total_cpu_seconds`: its children's rusage, as `benchmarks.studies`
 measures), what the jobs do not account for is Snakemake itself (scheduling, its ILP solver, job shells)
 and, where the jobs ran as forks of the workflow's fork server (suite/forkserver.py), that server's
@@ -31,6 +33,9 @@ import time
 import resource
 from collections import defaultdict
 from pathlib import Path
+
+import numpy as np
+import torch
 
 from suite.cli import RESOURCE_USE
 from suite.config import REPO_ROOT
@@ -87,6 +92,11 @@ def _step_cpu_seconds(log: Path, kind: str, job: dict) -> float:
         return json.loads((folder / "critic_fit.json").read_text()).get("cpu_seconds") or 0.0
     if kind == "part_costs" and log.with_suffix(".json").exists():
         return json.loads(log.with_suffix(".json").read_text()).get("step_cpu_seconds") or 0.0
+    if kind == "classifier" and log.with_suffix(".pt").exists():
+        return float(torch.load(log.with_suffix(".pt"), weights_only=True).get("cpu_seconds", 0.0))
+    if kind == "reference" and log.with_suffix(".npz").exists():
+        with np.load(log.with_suffix(".npz")) as reference:
+            return float(reference["cpu_seconds"]) if "cpu_seconds" in reference else 0.0
     if kind == "score":
         return _scoring_share(folder / "metrics.json", job) or 0.0
     if kind == "score_real":

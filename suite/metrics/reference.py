@@ -59,12 +59,15 @@ def reference_from_features(features: np.ndarray, extractor: str, weights_sha256
                      weights_sha256, data, split, seed)
 
 
-def save_reference(ref: Reference, out_path: str | Path) -> None:
+def save_reference(ref: Reference, out_path: str | Path, cpu_seconds: float | None = None) -> None:
+    """`cpu_seconds`: what extracting the features cost, kept beside them for cost accounting; no statistic
+    reads it."""
+    cost = {} if cpu_seconds is None else {"cpu_seconds": cpu_seconds}
     with io.atomic_path(out_path) as tmp, open(tmp, "wb") as handle:
         np.savez(handle, mu=ref.mu, sigma=ref.sigma, n=ref.n,
                  features=ref.features.astype(np.float32),  # exact: the extractors output float32
                  extractor=ref.extractor, weights_sha256=ref.weights_sha256, data=ref.data, split=ref.split,
-                 seed=ref.seed)
+                 seed=ref.seed, **cost)
 
 
 def load_reference(path: str | Path) -> Reference:

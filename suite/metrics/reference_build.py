@@ -7,6 +7,7 @@ registry's implementations (the domain scorer) read references.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import torch
@@ -25,17 +26,19 @@ def compute_reference(data_name: str, split: str, extractor_name: str, n: int | 
                       weights_path: str | None = None, seed: int = 0,
                       device: str | torch.device = "cpu") -> Reference:
     """Features of n images of `data_name`/`split` (a seeded subset; all when n is None) through the
-    extractor `extractor_name` with `weights_path`; save the reference to `out_path` (.npz) atomically."""
+    extractor `extractor_name` with `weights_path`; save the reference, with the extraction's CPU seconds, to
+    `out_path` (.npz) atomically."""
     images = load_dataset(data_name, split).images
     n = len(images) if n is None else int(n)
     images = images[subset_indices(len(images), n, seed)]
     extractor = get_extractor(extractor_name, weights_path).to(device)
     log.info("reference %s/%s: %d images through %s", data_name, split, n, extractor_name)
     running = RunningGaussian(keep_rows=KID_ROWS)
+    cpu_start = time.process_time()
     for features, _ in extractor.stream(images.split(BATCH), n=n, desc=f"reference {data_name}/{split}"):
         running.add(features)
     stats = running.gaussian()
     ref = Reference(stats.mu, stats.sigma, stats.n, running.kept_rows(), extractor.name,
                     extractor.weights_sha256, data_name, split, seed)
-    save_reference(ref, out_path)
+    save_reference(ref, out_path, cpu_seconds=time.process_time() - cpu_start)
     return ref

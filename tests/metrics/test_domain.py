@@ -1,5 +1,7 @@
 """Domain classifier: a real short training on the tests' Fashion-MNIST-format set, features, softmax, scores."""
 
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -38,7 +40,11 @@ def test_short_training_reaches_a_useful_accuracy(classifier):
 
 
 def test_a_colour_data_set_gets_a_three_channel_classifier(tmp_path):
+    cpu_start = time.process_time()
     info = train_domain_classifier("cifar10", tmp_path / "cifar.pt", seed=0, epochs=5, batch_size=32)
+    # the fitting's CPU time, kept in the file, is part of the whole call's (data, test and save besides)
+    assert 0 < info["cpu_seconds"] < time.process_time() - cpu_start
+    assert torch.load(tmp_path / "cifar.pt", weights_only=True)["cpu_seconds"] == info["cpu_seconds"]
     assert (info["n_train"], info["n_test"]) == (5 * CIFAR_BATCH_SIZE, CIFAR_BATCH_SIZE)
     assert info["test_accuracy"] > 0.8  # 10 classes: chance is 0.10
     scorer = DomainScorer(tmp_path / "cifar.pt")
@@ -66,8 +72,11 @@ def test_features_and_softmax(classifier, test_images):
 
 
 def test_domain_scores_separate_real_from_noise(classifier, test_images, tmp_path):
+    cpu_start = time.process_time()
     ref = compute_reference("fashion32", "train", "domain", 500, tmp_path / "ref.npz",
                             weights_path=str(classifier[0]))
+    with np.load(tmp_path / "ref.npz") as saved:  # the extraction's CPU time, a part of the whole call's
+        assert 0 < float(saved["cpu_seconds"]) < time.process_time() - cpu_start
     assert load_reference(tmp_path / "ref.npz").weights_sha256 == ref.weights_sha256
     scorer = DomainScorer(classifier[0])
     real = scorer.score(test_images[:300], tmp_path / "ref.npz")

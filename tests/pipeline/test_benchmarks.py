@@ -7,7 +7,9 @@ import json
 import math
 import sys
 
+import numpy as np
 import pytest
+import torch
 
 from benchmarks.run import main
 
@@ -118,6 +120,7 @@ def _job_log(path, cpu, rss, wall):
 
 def test_study_overhead_is_job_cpu_minus_step_cpu(tmp_path):
     from benchmarks.overhead import render, study_overhead
+    from suite.metrics.reference import reference_from_features, save_reference
 
     study, cache = tmp_path / "study", tmp_path / "cache"
     # Scoring's record is wall time: 30 of a 40 s job that used 20 CPU s is 15 CPU s of scoring.
@@ -137,8 +140,17 @@ def test_study_overhead_is_job_cpu_minus_step_cpu(tmp_path):
     _job_log(study / "report" / "report.log", 6.0, 400, 7)
     (study / "runs" / "fashion32" / "dcgan" / "sngan" / "seed0").mkdir(parents=True)
     (study / "runs" / "fashion32" / "dcgan" / "sngan" / "seed0" / "train.log").write_text("Traceback ...\n")
-    _job_log(cache / "reference" / "fashion32" / "test-inception-n256.log", 8.0, 1500, 9)
-    _job_log(cache / "domain" / "fashion32" / "classifier-s0-e3.log", 7.0, 800, 4)
+    # The shared jobs' own files carry their steps' cost: the reference its extraction, the classifier its fitting.
+    references = cache / "reference" / "fashion32"
+    _job_log(references / "test-inception-n256.log", 8.0, 1500, 9)
+    features = np.random.default_rng(0).normal(size=(8, 3))
+    save_reference(reference_from_features(features, "inception-v3-compat", "0" * 64),
+                   references / "test-inception-n256.npz", cpu_seconds=6.0)
+    _job_log(references / "test-domain-n256.log", 2.0, 600, 3)
+    save_reference(reference_from_features(features, "domain", "0" * 64), references / "test-domain-n256.npz")
+    classifier = cache / "domain" / "fashion32" / "classifier-s0-e3.log"
+    _job_log(classifier, 7.0, 800, 4)
+    torch.save({"state_dict": {}, "cpu_seconds": 5.0}, classifier.with_suffix(".pt"))
 
     overhead = study_overhead(study, total_cpu_seconds=109.0, cache=cache)
     rows = {row["kind"]: row for row in overhead["rows"]}
@@ -150,14 +162,16 @@ def test_study_overhead_is_job_cpu_minus_step_cpu(tmp_path):
     assert rows["score"]["outside_per_job"] == (42.0 - 26.0) / 2
     assert rows["part_costs"]["step_cpu_seconds"] == 3.0 and rows["part_costs"]["outside_cpu_seconds"] == 1.0
     assert rows["fit_critic"]["step_cpu_seconds"] == 4.5 and rows["fit_critic"]["outside_per_job"] == 0.5
-    assert rows["reference"]["outside_cpu_seconds"] == 8.0 and rows["classifier"]["max_rss_mib"] == 800
-    assert overhead["jobs_cpu_seconds"] == 94.0 and overhead["steps_cpu_seconds"] == 47.5
-    assert overhead["outside_share_of_jobs"] == pytest.approx((94.0 - 47.5 - 1.5) / 94.0)
-    assert overhead["workflow_manager_cpu_seconds"] == 109.0 - 94.0
-    assert overhead["outside_share_of_study"] == pytest.approx((109.0 - 47.5 - 1.5) / 109.0)
+    # a reference file without its cost (written before references recorded it) counts as all outside
+    assert rows["reference"]["step_cpu_seconds"] == 6.0 and rows["reference"]["outside_cpu_seconds"] == 10.0 - 6.0
+    assert rows["classifier"]["step_cpu_seconds"] == 5.0 and rows["classifier"]["max_rss_mib"] == 800
+    assert overhead["jobs_cpu_seconds"] == 96.0 and overhead["steps_cpu_seconds"] == 47.5 + 6.0 + 5.0
+    assert overhead["outside_share_of_jobs"] == pytest.approx((96.0 - 58.5 - 1.5) / 96.0)
+    assert overhead["workflow_manager_cpu_seconds"] == 109.0 - 96.0
+    assert overhead["outside_share_of_study"] == pytest.approx((109.0 - 58.5 - 1.5) / 109.0)
     assert overhead["unrecorded_logs"] == [str(study / "runs/fashion32/dcgan/sngan/seed0/train.log")]
     text = "\n".join(render(overhead))
-    assert "55.0% of the whole study" in text and "Snakemake itself (scheduling, its solver, job shells, the fork server): 15 CPU s" in text
+    assert "45.0% of the whole study" in text and "Snakemake itself (scheduling, its solver, job shells, the fork server): 13 CPU s" in text
     # Without the cache, only the study's own jobs count.
     assert "reference" not in {row["kind"] for row in study_overhead(study)["rows"]}
 

@@ -39,8 +39,24 @@ def exec_in_repository(marker: str, module: str, args: list[str]) -> NoReturn:
     os.execve(sys.executable, [sys.executable, "-m", module, *args], environment())
 
 
+LOCAL_PROFILE = Path("workflows/profiles/default/config.yaml")
+RATE_OPTIONS = ("--max-jobs-per-timespan", "--max-jobs-per-second", "--profile", "--workflow-profile")
+
+
+def snakemake_arguments(args: list[str], root: Path) -> list[str]:
+    """`args` plus the local profile's scheduling rate, unless they set a rate or name a profile (whose
+    own keys a command-line option would override)."""
+    if any(arg.split("=", 1)[0] in RATE_OPTIONS for arg in args):
+        return args
+    import yaml
+
+    rate = yaml.safe_load((root / LOCAL_PROFILE).read_text())["max-jobs-per-timespan"]
+    return ["--max-jobs-per-timespan", rate, *args]
+
+
 def cmd_run(args) -> NoReturn:
-    exec_in_repository("Snakefile", "snakemake", args.snakemake_args)
+    root = repository_root("Snakefile")
+    exec_in_repository("Snakefile", "snakemake", snakemake_arguments(args.snakemake_args, root))
 
 
 def cmd_bench(args) -> NoReturn:

@@ -33,8 +33,7 @@ def environment() -> dict:
     return env
 
 
-def exec_in_repository(marker: str, module: str, args: list[str]) -> NoReturn:
-    root = repository_root(marker)
+def exec_in_repository(root: Path, module: str, args: list[str]) -> NoReturn:
     os.chdir(root)
     os.execve(sys.executable, [sys.executable, "-m", module, *args], environment())
 
@@ -56,8 +55,8 @@ def snakemake_arguments(args: list[str], root: Path) -> list[str]:
 
 def cmd_run(args) -> NoReturn:
     root = repository_root("Snakefile")
-    exec_in_repository("Snakefile", "snakemake", snakemake_arguments(args.snakemake_args, root))
+    exec_in_repository(root, "snakemake", snakemake_arguments(args.snakemake_args, root))
 
 
 def cmd_bench(args) -> NoReturn:
-    exec_in_repository("benchmarks/run.py", "benchmarks.run", args.bench_args)
+    exec_in_repository(repository_root("benchmarks/run.py"), "benchmarks.run", args.bench_args)

@@ -119,6 +119,15 @@ def cmd_part_costs(args) -> int:
     return 0
 
 
+def cmd_floors(args) -> int:
+    from suite import runtime
+    from suite.metrics.floors import domain_fid_floors
+
+    runtime.set_threads(args.threads)
+    print(json.dumps(domain_fid_floors(args.domain_classifier, args.domain_ref, args.n_gen), indent=2))
+    return 0
+
+
 def cmd_describe(args) -> int:
     from suite.data import data_shape
     from suite.methods import resolve_method
@@ -194,6 +203,7 @@ def _score_kwargs(args, evaluate: dict) -> dict:
         "inception_ref": args.inception_ref, "inception_weights": args.inception_weights,
         "domain_ref": args.domain_ref, "domain_classifier": args.domain_classifier,
         "is_splits": evaluate["is_splits"], "inception_batch_size": evaluate["batch_size"],
+        "inception_n_gen": evaluate["inception_n_gen"],
         "fid_crosscheck": evaluate["fid_crosscheck"],
     }
 
@@ -351,6 +361,14 @@ def build_parser() -> argparse.ArgumentParser:
     real.add_argument("--threads", type=int, default=1)
     _add_reference_args(real)
     real.set_defaults(handler=cmd_score_real)
+
+    floors = commands.add_parser("floors", help="the real-data and one-class floors of domain FID at one n_gen "
+                                                "(the success thresholds are set between them)")
+    floors.add_argument("--domain-classifier", required=True)
+    floors.add_argument("--domain-ref", required=True, help="a domain reference .npz (`reference --extractor domain`)")
+    floors.add_argument("--n-gen", type=int, required=True)
+    floors.add_argument("--threads", type=int, default=1)
+    floors.set_defaults(handler=cmd_floors)
 
     collect = commands.add_parser("collect", help="gather every run's metrics.json into runs.csv")
     collect.add_argument("--study", required=True)

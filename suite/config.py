@@ -48,6 +48,8 @@ DEFAULTS: dict[str, Any] = {
         "n_ref": 1000,
         "ref_split": "test",
         "inception": True,
+        "inception_n_gen": None,
+        "inception_n_ref": None,
         "inception_weights": "offline",
         "fid_crosscheck": True,
         "is_splits": 10,
@@ -69,6 +71,15 @@ def deep_merge(base: dict, override: dict) -> dict:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+def inception_counts(evaluate: dict) -> tuple[int | None, int | None]:
+    """(generated, real) images behind the Inception metrics: at most `inception_n_gen` of the n_gen
+    generated images (all when null), against `inception_n_ref` real ones (n_ref when null)."""
+    n_gen, limit = evaluate.get("n_gen"), evaluate.get("inception_n_gen")
+    if limit is not None:
+        n_gen = limit if n_gen is None else min(n_gen, limit)
+    return n_gen, evaluate.get("inception_n_ref") or evaluate.get("n_ref")
 
 
 @lru_cache(maxsize=1)

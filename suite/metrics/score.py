@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 SE_KEYS = ("fid_sampling_se", "kid_sampling_se", "domain_fid_sampling_se")
 METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", "domain_is", *SE_KEYS, *PRDC_KEYS)
 PROTOCOL_KEYS = ("extractor", "weights_sha256", "n_gen", "n_ref", "ref_split", "is_splits", "torch_version",
-                 "seconds", "fid_pytorch_fid_absdiff", "fid_crosscheck", "domain_n_ref", "kid_n_gen", "kid_n_ref",
-                 "se_method", "se_subsets", "se_fid_subset_size", "se_kid_subset_size", "prdc_extractor", "prdc_k",
-                 "prdc_n")
+                 "seconds", "fid_pytorch_fid_absdiff", "fid_crosscheck", "domain_n_gen", "domain_n_ref",
+                 "kid_n_gen", "kid_n_ref", "se_method", "se_subsets", "se_fid_subset_size", "se_kid_subset_size",
+                 "se_domain_fid_subset_size", "prdc_extractor", "prdc_k", "prdc_n")
 SE_SUBSETS = frechet.SE_SUBSETS
 SE_METHOD = "disjoint subsets of the generated features, subset SD x sqrt(subset size / n)"
 NON_FINITE = "non-finite value"  # the reason of a metric nulled because it overflowed
@@ -82,15 +82,23 @@ def _sampling_se(key: str, subset_values: Callable[[int], np.ndarray], n: int, m
 
 
 class _Track:
-    """One extractor's running statistics over the scored images."""
+    """One extractor's running statistics over the first `limit` scored images."""
 
-    def __init__(self, extractor: Extractor, keep_rows: int, keep_logits: bool):
+    def __init__(self, extractor: Extractor, limit: int, keep_rows: int, keep_logits: bool):
         self.extractor = extractor
+        self.limit = limit
         self.running = frechet.RunningGaussian(keep_rows=keep_rows)
         self.keep_logits = keep_logits and extractor.has_logits
         self.logits: list[torch.Tensor] = []
 
+    @property
+    def n(self) -> int:
+        return self.running.n
+
     def add(self, images: torch.Tensor) -> None:
+        images = images[: self.limit - self.n]
+        if not len(images):
+            return
         features, logits = self.extractor.batch(images)
         self.running.add(features.double().numpy())
         if self.keep_logits:
@@ -108,17 +116,19 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
                     is_splits: int = 10, domain_is_splits: int = 1,
                     kid_subsets: int = frechet.KID_SUBSETS, kid_subset_size: int | None = None,
                     seed: int = frechet.KID_SEED, inception_batch_size: int = 32,
+                    inception_n_gen: int | None = None,
                     fid_crosscheck: bool = True, device: str | torch.device = "cpu") -> dict:
     """Score n_gen uint8 images [N, C, 32, 32] from `sample_batches` (an iterable of batches, or a
     callable n -> iterable) and return {"metrics", "unavailable", "protocol"}.
 
     Inception (FID, KID, IS) runs when `inception_ref` is given, with `inception_weights` (None:
-    torch-fidelity's published weights, needs network). Domain FID needs `domain_classifier` and
+    torch-fidelity's published weights, needs network), on the first `inception_n_gen` images (all
+    when None): on a CPU it costs far more per image than the domain classifier. Domain FID needs `domain_classifier` and
     `domain_ref`; domain IS needs `domain_classifier`. A metric not requested or not computable is
     null with its reason in "unavailable". KID uses subsets of min(n_gen, n_ref rows, 1000) rows of
-    the first KID_ROWS generated rows. FID, KID and domain FID get sampling standard errors;
-    precision, recall, density and coverage (k = 5) compare min(n_gen, reference rows) rows of each
-    side, on the Inception features, or the domain classifier's without Inception.
+    the first KID_ROWS Inception rows. FID, KID and domain FID get sampling standard errors;
+    precision, recall, density and coverage (k = 5) compare min(images scored, reference rows) rows of
+    each side, on the Inception features, or the domain classifier's without Inception.
     The networks run on `device` in fp32; the statistics are float64 on the CPU.
     """
     start = time.perf_counter()
@@ -131,7 +141,8 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
         inception_ref = as_reference(inception_ref)
         extractor = inception_extractor(inception_weights, batch_size=inception_batch_size).to(device)
         inception_ref.require(extractor.name, extractor.weights_sha256)
-        inception = _Track(extractor, keep_rows=n_gen, keep_logits=True)
+        inception_n = n_gen if inception_n_gen is None else min(n_gen, inception_n_gen)
+        inception = _Track(extractor, limit=inception_n, keep_rows=inception_n, keep_logits=True)
     if domain_classifier is not None:
         from suite.metrics.domain import DomainScorer
 
@@ -139,7 +150,7 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
         if domain_ref is not None:
             domain_ref = as_reference(domain_ref)
             domain_ref.require(scorer.name, scorer.weights_sha256)
-        domain = _Track(scorer, keep_rows=n_gen if domain_ref is not None else 0, keep_logits=True)
+        domain = _Track(scorer, limit=n_gen, keep_rows=n_gen if domain_ref is not None else 0, keep_logits=True)
     tracks = [t for t in (inception, domain) if t is not None]
 
     batches = sample_batches(n_gen) if callable(sample_batches) else sample_batches
@@ -162,7 +173,7 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
         metrics["fid"], absdiff = frechet.fid(inception.running.gaussian(), ref_gaussian, crosscheck=fid_crosscheck)
         inception_rows = inception.running.kept_rows()
         _sampling_se("fid_sampling_se", lambda k: frechet.fid_of_subsets(inception_rows, k, ref_gaussian),
-                     n_seen, metrics, unavailable)
+                     inception.n, metrics, unavailable)
         kid_rows = inception_rows[:KID_ROWS]
         size = kid_subset_size or min(len(kid_rows), len(inception_ref.features), frechet.KID_SUBSET_SIZE)
         if size >= 2:
@@ -175,7 +186,7 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
                 f"KID needs at least 2 rows per subset, got {size}")
         if not inception.extractor.has_logits:
             unavailable["is_mean"] = unavailable["is_std"] = NO_LOGITS
-        elif n_seen < is_splits:
+        elif inception.n < is_splits:
             unavailable["is_mean"] = unavailable["is_std"] = f"IS with {is_splits} splits needs >= {is_splits} images"
         else:
             metrics["is_mean"], metrics["is_std"] = frechet.inception_score(inception.all_logits(), is_splits, seed)
@@ -193,13 +204,13 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
             domain_rows = domain.running.kept_rows()
             domain_gaussian = frechet.Gaussian(domain_ref.mu, domain_ref.sigma, domain_ref.n)
             _sampling_se("domain_fid_sampling_se", lambda k: frechet.fid_of_subsets(domain_rows, k, domain_gaussian),
-                         n_seen, metrics, unavailable)
+                         domain.n, metrics, unavailable)
         metrics["domain_is"] = frechet.inception_score(domain.all_logits(), domain_is_splits, seed)[0]
 
     # precision/recall on the Inception features, else on the domain classifier's
     prdc_track, prdc_ref, prdc_rows = ((inception, inception_ref, inception_rows) if inception is not None
                                        else (domain, domain_ref, domain_rows))
-    prdc_n = min(n_seen, len(prdc_ref.features)) if prdc_rows is not None else None
+    prdc_n = min(prdc_track.n, len(prdc_ref.features)) if prdc_rows is not None else None
     if prdc_rows is None:
         for key in PRDC_KEYS:
             unavailable[key] = "not requested: no reference features given"
@@ -218,7 +229,7 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
     protocol = {
         "extractor": main_track.extractor.name if main_track else None,
         "weights_sha256": main_track.extractor.weights_sha256 if main_track else None,
-        "n_gen": n_seen,
+        "n_gen": main_track.n if main_track else 0,
         "n_ref": main_ref.n if main_ref is not None else None,
         "ref_split": main_ref.split if main_ref is not None else None,
         "is_splits": is_splits,
@@ -226,13 +237,15 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
         "seconds": time.perf_counter() - start,
         "fid_pytorch_fid_absdiff": absdiff,
         "fid_crosscheck": fid_crosscheck,
+        "domain_n_gen": domain.n if domain is not None and domain_ref is not None else None,
         "domain_n_ref": domain_ref.n if domain is not None and domain_ref is not None else None,
-        "kid_n_gen": min(n_seen, KID_ROWS) if metrics["kid_mean"] is not None else None,
+        "kid_n_gen": min(inception.n, KID_ROWS) if metrics["kid_mean"] is not None else None,
         "kid_n_ref": len(inception_ref.features) if metrics["kid_mean"] is not None else None,
         "se_method": SE_METHOD,
         "se_subsets": SE_SUBSETS,
-        "se_fid_subset_size": n_seen // SE_SUBSETS,
-        "se_kid_subset_size": min(n_seen, KID_ROWS) // SE_SUBSETS if metrics["kid_mean"] is not None else None,
+        "se_fid_subset_size": main_track.n // SE_SUBSETS if main_track else None,
+        "se_kid_subset_size": min(inception.n, KID_ROWS) // SE_SUBSETS if metrics["kid_mean"] is not None else None,
+        "se_domain_fid_subset_size": domain.n // SE_SUBSETS if metrics["domain_fid"] is not None else None,
         "prdc_extractor": prdc_track.extractor.name if metrics["precision"] is not None else None,
         "prdc_k": NEAREST_K,
         "prdc_n": prdc_n if metrics["precision"] is not None else None,

@@ -62,13 +62,21 @@ def present_prdc(runs: pd.DataFrame, metrics: list[str]) -> list[str]:
     return [m for m in PRDC if m not in metrics and m in runs and runs[m].notna().any()]
 
 
-def generated_n(runs: pd.DataFrame, protocol_records: list[dict]) -> float | None:
-    """The fewest generated images any run's FID rests on (runs table, else metrics.json); None without FIDs."""
-    ok = runs[(runs["status"] == "ok") & runs["fid"].notna()]
+def generated_n(runs: pd.DataFrame, protocol_records: list[dict], metric: str = "fid") -> float | None:
+    """The fewest generated images any run's `metric` (FID, KID or domain FID) rests on (runs table, else
+    metrics.json); None without that metric. Runs scored before the domain FID recorded its own count
+    scored it on all n_gen images."""
+    column = tables.GENERATED_N_COLUMN[metric]
+
+    def count(protocol) -> object:
+        value = protocol.get(column)
+        return protocol.get("n_gen") if value is None or pd.isna(value) else value
+
+    ok = runs[(runs["status"] == "ok") & runs[metric].notna()] if metric in runs else runs.iloc[:0]
     if "n_gen" in ok and ok["n_gen"].notna().any():
-        return float(ok["n_gen"].min())
-    found = pd.to_numeric(pd.Series([(r.get("protocol") or {}).get("n_gen") for r in protocol_records
-                                     if (r.get("metrics") or {}).get("fid") is not None]), errors="coerce")
+        return float(ok.apply(count, axis=1).min())
+    found = pd.to_numeric(pd.Series([count(r.get("protocol") or {}) for r in protocol_records
+                                     if (r.get("metrics") or {}).get(metric) is not None]), errors="coerce")
     return float(found.min()) if found.notna().any() else None
 
 
@@ -116,6 +124,9 @@ def protocol_line(protocol: dict[str, str]) -> str:
     if "n_gen" in protocol or "n_ref" in protocol:
         parts.append(f"{protocol.get('n_gen', '?')} generated vs {protocol.get('n_ref', '?')} "
                      f"{protocol.get('ref_split', '')} images".replace("  ", " "))
+    domain = (protocol.get("domain_n_gen"), protocol.get("domain_n_ref"))
+    if "domain_n_gen" in protocol and domain != (protocol.get("n_gen"), protocol.get("n_ref")):
+        parts.append(f"domain metrics {domain[0]} generated vs {domain[1]}")
     if "is_splits" in protocol:
         parts.append(f"IS {protocol['is_splits']} splits")
     if "extractor" in protocol:
@@ -149,10 +160,11 @@ def _run_label(r) -> str:
 
 
 def make_tables(runs, analysis: Analysis, metrics, prdc, real, reference, study, our_protocol, part_costs,
-                n_gen) -> list[tables.Table]:
+                records) -> list[tables.Table]:
     summary = analysis.summary
     made = [tables.results_table(summary, metrics, real)]
     for m in metrics:
+        n_gen = generated_n(runs, records, m) if m in tables.GENERATED_N_COLUMN else None
         made += [tables.metric_table(summary, m, real, reference, n_gen),
                  tables.comparisons_table(analysis.comparisons, m, reference)]
     if prdc:
@@ -200,7 +212,7 @@ def build_report(runs_csv: Path, out_dir: Path, study: dict,
     analysis = analyze(runs, metrics + prdc, reference, curve_trends(runs))
     records = read_records(runs)
     protocol = protocol_summary(records)
-    n_gen = generated_n(runs, records)
+    primary_n_gen = generated_n(runs, records, metrics[0]) if metrics and metrics[0] in tables.GENERATED_N_COLUMN else None
 
     table_dir, figure_dir = out_dir / "tables", out_dir / "figures"
     atomic_write_csv(analysis.summary, table_dir / "summary.csv")
@@ -209,7 +221,7 @@ def build_report(runs_csv: Path, out_dir: Path, study: dict,
     table_blocks = []
     costs = [json.loads(Path(path).read_text()) for path in part_costs]
     for table in make_tables(runs, analysis, metrics, prdc, real, reference, study, protocol_line(protocol), costs,
-                             n_gen):
+                             records):
         table_blocks.append(page.table_block(table, tables.write_table(table, table_dir), out_dir))
     made = figs.all_figures(runs, metrics, real, figure_dir)
 
@@ -219,7 +231,7 @@ def build_report(runs_csv: Path, out_dir: Path, study: dict,
                 "diverged": counts.get("diverged", 0), "missing": counts.get("missing", 0),
                 "methods": ", ".join(dict.fromkeys(present["method"])), "reference method": reference,
                 "metrics": ", ".join(metrics), "real-data floor": ", ".join(real) or "not given"}
-    sections = [page.Section("headline", "What the numbers say", page.paragraph(headline(analysis, metrics, reference, n_gen)))]
+    sections = [page.Section("headline", "What the numbers say", page.paragraph(headline(analysis, metrics, reference, primary_n_gen)))]
     sections.append(claims_section(runs, table_dir, out_dir))
     sections += [page.Section("overview", "Overview", page.kv_table(overview)),
                  page.Section("tables", "Tables", "".join(table_blocks))]

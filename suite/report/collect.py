@@ -21,7 +21,8 @@ METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", 
                "fid_sampling_se", "kid_sampling_se", "domain_fid_sampling_se",  # sampling SEs of one run's scores
                "precision", "recall", "density", "coverage",  # k = 5 nearest neighbours on scoring features
                "modes_covered", "hq_fraction", "w1")  # 2-d toy runs
-PROTOCOL_COLUMNS = ("n_gen", "n_ref", "modes_total")  # how many points each score compared
+# how many points each score compared: n_gen / n_ref behind FID (the domain FID's without Inception)
+PROTOCOL_COLUMNS = ("n_gen", "n_ref", "domain_n_gen", "domain_n_ref", "modes_total")
 ID_COLUMNS = ("experiment", "data", "arch", "method", "seed")
 RUN_COLUMNS = (
     *ID_COLUMNS,

@@ -29,7 +29,7 @@ from suite.claims.definitions.wgan_gp import (CLAIM_FRACTION, DEEP_RESNET, FIG2_
                                               SUCCESS_RULE, SWEEP, THRESHOLDS, fig2_cell, random_cell,
                                               success_thresholds)
 from suite.claims.measures import final_metric  # noqa: E402
-from suite.claims.successes import succeeded, threshold_for  # noqa: E402
+from suite.claims.successes import domain_counts, succeeded, threshold_for  # noqa: E402
 from suite.report.kinds import KINDS  # noqa: E402
 from suite.report.tables import REAL, metric_label  # noqa: E402
 from suite.runspec import FILES, load_run_record  # noqa: E402
@@ -506,11 +506,11 @@ def _pair_lines(pairs: pd.DataFrame) -> list[str]:
 
 
 def _threshold_ticks(by_method: dict[str, list[RunOutputs]]) -> tuple[list[str], str]:
-    """Tick labels (the fraction over the domain FID threshold at each n_gen the runs were scored at)."""
-    scored = sorted({run.metrics["protocol"]["n_gen"] for found in by_method.values() for run in found
-                     if not run.diverged()})
-    labels = ["\n".join([f"{f:g}", *(f"{success_thresholds(f)[n]:.1f}" for n in scored)]) for f in SWEEP]
-    below = f"\nbelow: the domain FID threshold at n_gen {', '.join(map(str, scored))}" if scored else ""
+    """Tick labels (the fraction over the domain FID threshold at each protocol the runs were scored at)."""
+    scored = sorted({domain_counts(run) for found in by_method.values() for run in found if not run.diverged()})
+    labels = ["\n".join([f"{f:g}", *(f"{success_thresholds(f)[counts]:.1f}" for counts in scored)]) for f in SWEEP]
+    below = (f"\nbelow: the domain FID threshold at n_gen/n_ref {', '.join(f'{g}/{r}' for g, r in scored)}"
+             if scored else "")
     return labels, "fraction of the way from real-data floor to one-class collapse (log scale)" + below
 
 

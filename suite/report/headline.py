@@ -89,11 +89,13 @@ def trend_sentence(trends: pd.DataFrame) -> str | None:
             f"({cells}): rankings there are bound by the training budget{tail}.")
 
 
-def sample_size_sentence(n_gen: float | None, metrics: list[str]) -> str | None:
-    if n_gen is None or _isnan(n_gen) or n_gen >= FID_FULL_N or not {"fid", "kid_mean"} & set(metrics):
+def sample_size_sentence(n_gen: float | None, metric: str) -> str | None:
+    """Why the primary metric's values compare only at its sample count (FID and domain FID)."""
+    if n_gen is None or _isnan(n_gen) or n_gen >= FID_FULL_N or metric not in ("fid", "domain_fid"):
         return None
-    return (f"FID rests on {int(n_gen):,} generated images, under {FID_FULL_N:,}: it is biased upward at this n and "
-            "comparable only with FIDs at the same n, not with published values.")
+    label = metric_label(metric)
+    return (f"{label[0].upper()}{label[1:]} rests on {int(n_gen):,} generated images, under {FID_FULL_N:,}: it is biased "
+            "upward at this n and comparable only with values at the same n, not with published ones.")
 
 
 def variance_sentence(summary: pd.DataFrame, metric: str) -> str | None:
@@ -106,7 +108,8 @@ def variance_sentence(summary: pd.DataFrame, metric: str) -> str | None:
 
 
 def headline(analysis: Analysis, metrics: list[str], reference: str, n_gen: float | None = None) -> list[str]:
-    """The opening sentences, primary metric (the first reported) first."""
+    """The opening sentences, primary metric (the first reported) first; `n_gen`: the generated images its
+    values rest on."""
     if not metrics:
         return []
     metric = metrics[0]
@@ -125,5 +128,5 @@ def headline(analysis: Analysis, metrics: list[str], reference: str, n_gen: floa
     top = comparisons[(comparisons["metric"] == metric) & comparisons["top_pair"]]
     sentences += [top_pair_sentence(c, metric) for _, c in top.iterrows()]
     sentences += [s for s in (reference_sentence(comparisons, metric, reference), trend_sentence(analysis.trends),
-                              variance_sentence(analysis.summary, metric), sample_size_sentence(n_gen, metrics)) if s]
+                              variance_sentence(analysis.summary, metric), sample_size_sentence(n_gen, metric)) if s]
     return sentences

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from suite.config import inception_counts
 from suite.errors import ConfigError
 from suite.runspec import net_params
 
@@ -149,16 +150,20 @@ def _study_cells(study: dict) -> dict[tuple[str, str, str], dict]:
             for arch in grid.get("archs") or []:
                 for method in grid.get("methods") or []:
                     cells[(data, arch, method)] = {
-                        "data": data_set, "resolution": resolution, "arch": archs.get(arch),
-                        **{k: evaluate.get(k) for k in ("n_gen", "n_ref", "ref_split", "is_splits")}}
+                        "data": data_set, "resolution": resolution, "arch": archs.get(arch), **_counts(evaluate)}
     return cells
+
+
+def _counts(evaluate: dict) -> dict:
+    """The sample keys of our Inception metrics (the only ones a paper reports)."""
+    n_gen, n_ref = inception_counts(evaluate)
+    return {"n_gen": n_gen, "n_ref": n_ref, "ref_split": evaluate.get("ref_split"), "is_splits": evaluate.get("is_splits")}
 
 
 def _real_protocol(study: dict, data: str) -> dict:
     data_set, resolution = OUR_DATA.get(data, (data, None))
     evaluate = study.get("evaluate") or {}
-    return {"data": data_set, "resolution": resolution,
-            **{k: evaluate.get(k) for k in ("n_gen", "n_ref", "ref_split", "is_splits")}}
+    return {"data": data_set, "resolution": resolution, **_counts(evaluate)}
 
 
 def matching_entries(study: dict, papers: dict) -> list[dict]:

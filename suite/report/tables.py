@@ -16,6 +16,8 @@ from suite.statistics import ALPHA
 
 REAL = "real data"
 FID_FULL_N = 10_000  # the minimum n the FID authors recommend (Heusel et al. 2017, README of their TTUR code)
+# the runs-table column that holds how many generated images each FID-like metric rests on
+GENERATED_N_COLUMN = {"fid": "n_gen", "kid_mean": "n_gen", "domain_fid": "domain_n_gen"}
 METRIC_LABELS = {
     "fid": "FID", "kid_mean": "KID", "kid_std": "KID std", "is_mean": "IS", "is_std": "IS std",
     "domain_fid": "domain FID", "domain_is": "domain IS", "modes_covered": "modes covered",
@@ -251,7 +253,7 @@ def metric_table(summary: pd.DataFrame, metric: str, real: dict[str, dict], refe
                  "of the runs' sampling standard errors; dominates: the larger of sampling variance and the "
                  "training-seed variance left after subtracting it.")
     note += f" curve: {CURVE_NOTE}"
-    if metric in ("fid", "kid_mean"):
+    if metric in GENERATED_N_COLUMN:
         note += _n_gen_note(n_gen)
     return Table(f"metric_{metric}", f"{label}: mean over seeds with its interval, against {reference} in "
                  f"comparisons_{metric}", columns, rows, numeric, bold, starts, note=note)

@@ -59,8 +59,29 @@ def test_smoke_set_end_to_end(assets):
     assert 0 <= metrics["precision"] < 0.2 and 0 <= metrics["coverage"] < 0.2  # noise is off the garment manifold
     assert 0 <= metrics["recall"] <= 1 and metrics["density"] >= 0
     assert (protocol["se_subsets"], protocol["se_fid_subset_size"], protocol["se_kid_subset_size"]) == (5, 12, 12)
-    assert (protocol["kid_n_gen"], protocol["kid_n_ref"], protocol["domain_n_ref"]) == (64, 32, 500)
+    assert (protocol["kid_n_gen"], protocol["kid_n_ref"], protocol["domain_n_gen"], protocol["domain_n_ref"]) == (
+        64, 32, 64, 500)
     assert (protocol["prdc_extractor"], protocol["prdc_k"], protocol["prdc_n"]) == ("inception-v3-compat", 5, 32)
+    assert protocol["se_domain_fid_subset_size"] == 12
+
+
+@pytest.mark.slow
+def test_inception_scores_the_first_images_and_the_domain_metrics_all(assets):
+    generator = _generator()
+    def sample(n):
+        return generator_batches(generator, n, 25, latent_dim=16, seed=0)
+    both = score_generator(sample, 80, inception_n_gen=30, is_splits=10, fid_crosscheck=False, **assets)
+    first = score_generator(sample, 30, is_splits=10, fid_crosscheck=False, **assets)
+    domain = score_generator(sample, 80, domain_ref=assets["domain_ref"],
+                             domain_classifier=assets["domain_classifier"])
+    for key in ("fid", "kid_mean", "fid_sampling_se", "precision", "recall"):
+        assert both["metrics"][key] == pytest.approx(first["metrics"][key], rel=1e-6), key
+    for key in ("domain_fid", "domain_is", "domain_fid_sampling_se"):
+        assert both["metrics"][key] == pytest.approx(domain["metrics"][key], rel=1e-9), key
+    assert both["metrics"]["domain_fid"] != pytest.approx(first["metrics"]["domain_fid"], rel=1e-3)
+    protocol = both["protocol"]
+    assert (protocol["n_gen"], protocol["kid_n_gen"], protocol["domain_n_gen"], protocol["prdc_n"]) == (30, 30, 80, 30)
+    assert (protocol["se_fid_subset_size"], protocol["se_domain_fid_subset_size"]) == (6, 16)
 
 
 def test_real_data_floor_with_domain_metrics_only(assets):

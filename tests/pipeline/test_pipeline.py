@@ -41,13 +41,16 @@ def test_smoke_study_end_to_end(tmp_path):
         assert record["status"] == "ok"
         for metric in ("domain_fid", "domain_is"):
             assert math.isfinite(record["metrics"][metric]), (run, metric)
+        evaluate, protocol = study["evaluate"], record["protocol"]
         if run.parent.name in study["grids"][0]["methods"]:
             for metric in ("fid", "kid_mean"):
                 assert math.isfinite(record["metrics"][metric]), (run, metric)
             assert record["metrics"]["is_mean"] is None and "logits" in record["unavailable"]["is_mean"]
+            assert (protocol["n_gen"], protocol["n_ref"]) == (evaluate["inception_n_gen"], evaluate["inception_n_ref"])
         else:
             assert record["metrics"]["fid"] is None and "not requested" in record["unavailable"]["fid"]
-        assert record["protocol"]["n_gen"] == study["evaluate"]["n_gen"]
+            assert (protocol["n_gen"], protocol["n_ref"]) == (evaluate["n_gen"], evaluate["n_ref"])
+        assert (protocol["domain_n_gen"], protocol["domain_n_ref"]) == (evaluate["n_gen"], evaluate["n_ref"])
         assert (run / "samples.png").stat().st_size > 0
         assert len(pd.read_csv(run / "diagnostics" / "layers.csv")) > 0
         assert len(pd.read_csv(run / "curve.csv")) == 2

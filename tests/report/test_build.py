@@ -14,7 +14,7 @@ import pytest
 
 from suite.errors import ConfigError, DataMissingError
 from suite.report import build_report, collect_runs
-from suite.report.build import generated_n, present_prdc, reference_method, report_metrics
+from suite.report.build import generated_n, present_prdc, protocol_line, reference_method, report_metrics
 from suite.report.figures import KINDS
 from tests.report.test_synthetic import DATA, DIVERGED, EXPERIMENT, METHODS, REAL, make_tree
 
@@ -105,6 +105,15 @@ def test_prdc_table_and_the_generated_n(report):
     assert generated_n(runs.assign(n_gen=2000.0), []) == 2000.0
     records = [{"metrics": {"fid": 3.0}, "protocol": {"n_gen": 1000}}, {"metrics": {"fid": None}, "protocol": {"n_gen": 50}}]
     assert generated_n(runs, records) == 1000.0 and generated_n(runs, records[1:]) is None
+    # Inception on the first 256 images, the domain classifier on all 2,000; a record from before the domain
+    # FID kept its own count scored it on all n_gen
+    runs = runs.drop(columns=["domain_n_gen", "domain_fid"], errors="ignore")
+    records = [{"metrics": {"fid": 3.0, "domain_fid": 9.0}, "protocol": {"n_gen": 256, "domain_n_gen": 2000}},
+               {"metrics": {"domain_fid": 8.0}, "protocol": {"n_gen": 3000}}]
+    assert generated_n(runs, records, "fid") == 256.0 and generated_n(runs, records, "domain_fid") == 2000.0
+    assert generated_n(runs, records[1:], "domain_fid") == 3000.0
+    table = runs.assign(fid=3.0, domain_fid=9.0, n_gen=256.0, domain_n_gen=[2000.0] + [float("nan")] * (len(runs) - 1))
+    assert generated_n(table, [], "domain_fid") == 256.0  # the rows without their own count fall back to n_gen
 
 
 def test_every_link_is_relative_and_resolves(report):
@@ -226,3 +235,11 @@ def test_every_figure_kind_has_its_snakemake_report_caption():
     """`snakemake --report` reads workflows/report/<kind>.rst for each figure folder the report rule declares."""
     captions = Path(__file__).resolve().parents[2] / "workflows" / "report"
     assert [kind for kind in KINDS if not (captions / f"{kind}.rst").is_file()] == []
+
+
+def test_the_protocol_line_names_the_domain_counts_when_they_differ():
+    inception = {"n_gen": "256", "n_ref": "256", "ref_split": "test", "extractor": "inception-v3-compat"}
+    assert protocol_line({**inception, "domain_n_gen": "256", "domain_n_ref": "256"}) == (
+        "256 generated vs 256 test images; inception-v3-compat")
+    assert protocol_line({**inception, "domain_n_gen": "2000", "domain_n_ref": "10000"}) == (
+        "256 generated vs 256 test images; domain metrics 2000 generated vs 10000; inception-v3-compat")

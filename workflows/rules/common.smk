@@ -6,6 +6,7 @@ from snakemake.logging import logger
 
 from suite import forkserver
 from suite.config import (
+    inception_counts,
     resolve_study,
     study_config_for_snakemake,
     write_cost_base,
@@ -131,7 +132,7 @@ def scoring_references(data, evaluate):
     if evaluate["inception"]:
         if evaluate["inception_weights"] == "offline":
             refs["inception_weights"] = inception_weights()
-        refs["inception_ref"] = reference_stats(data, evaluate["ref_split"], "inception", evaluate["n_ref"])
+        refs["inception_ref"] = reference_stats(data, evaluate["ref_split"], "inception", inception_counts(evaluate)[1])
     if evaluate["domain"]:
         refs["domain_classifier"] = domain_classifier(data)
         refs["domain_ref"] = reference_stats(data, evaluate["ref_split"], "domain", evaluate["n_ref"])

@@ -29,19 +29,25 @@ class CellValues(list):
         self.labels = tuple(labels)
 
 
-Thresholds = Mapping[int, float]  # n_gen of the scoring protocol -> the threshold set for it
+Thresholds = Mapping[tuple[int, int], float]  # (n_gen, n_ref) of the domain FID -> the threshold set for it
+
+
+def domain_counts(run: RunOutputs) -> tuple[int | None, int | None]:
+    """(generated, reference) images behind the run's domain FID."""
+    protocol = run.metrics.get("protocol", {})
+    return (protocol.get("domain_n_gen") or protocol.get("n_gen"),
+            protocol.get("domain_n_ref") or protocol.get("n_ref"))
 
 
 def threshold_for(run: RunOutputs, thresholds: Thresholds) -> float:
-    """The threshold set for the run's scoring protocol (FID's bias depends on the sample count, so a
-    threshold holds only at the n_gen = n_ref it was set for)."""
-    protocol = run.metrics.get("protocol", {})
-    n_gen, n_ref = protocol.get("n_gen"), protocol.get("domain_n_ref") or protocol.get("n_ref")
-    if n_gen not in thresholds or n_ref != n_gen:
-        allowed = ", ".join(f"n_gen = n_ref = {n}" for n in thresholds)
-        raise MeasurementMissing(f"{run.path} was scored with n_gen {n_gen}, n_ref {n_ref}; the success "
+    """The threshold set for the run's scoring protocol (FID's bias depends on the sample counts, so a
+    threshold holds only at the n_gen and n_ref it was set for)."""
+    counts = domain_counts(run)
+    if counts not in thresholds:
+        allowed = ", ".join(f"n_gen {n_gen} with n_ref {n_ref}" for n_gen, n_ref in thresholds)
+        raise MeasurementMissing(f"{run.path} was scored with n_gen {counts[0]}, n_ref {counts[1]}; the success "
                                  f"threshold is set for {allowed}")
-    return thresholds[n_gen]
+    return thresholds[counts]
 
 
 def succeeded(run: RunOutputs, metric: str, thresholds: Thresholds) -> bool:

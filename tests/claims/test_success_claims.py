@@ -23,7 +23,7 @@ CELLS = [{"family": family, "width": 16} for family in FIG2_FAMILIES] + [
     {"family": "resnet-deep", "depth": 101, "width": 8}]
 
 
-def write_run(root, arch, method, seed, fid=None, status="ok", n=1000):
+def write_run(root, arch, method, seed, fid=None, status="ok", n=1000, n_ref=None):
     name = arch["family"] + (f"-{arch['draw']}" if "draw" in arch else "")
     folder = root / "study" / "runs" / "fashion32" / name / method / f"seed{seed}"
     folder.mkdir(parents=True)
@@ -34,7 +34,7 @@ def write_run(root, arch, method, seed, fid=None, status="ok", n=1000):
     if status == "ok":
         (folder / "metrics.json").write_text(json.dumps({
             "status": "ok", "metrics": {"domain_fid": fid},
-            "protocol": {"n_gen": n, "n_ref": n, "domain_n_ref": n}}))
+            "protocol": {"n_gen": 256, "n_ref": 256, "domain_n_gen": n, "domain_n_ref": n_ref or n}}))
     return folder
 
 
@@ -60,8 +60,9 @@ def test_cells_of_the_fig2_and_random_claims():
     assert fig2_cell({"arch": {"family": "dcgan"}}) is None
     assert random_cell({"arch": {"family": "random", "draw": 7, "width_divisor": 4}}) == "draw 7 / 4"
     # the pre-set thresholds: geometric means of the measured floors
-    assert THRESHOLDS[1000] == pytest.approx(math.sqrt(3.062 * 395.27))
-    assert THRESHOLDS[256] == pytest.approx(math.sqrt(15.605 * 415.24))
+    assert THRESHOLDS[1000, 1000] == pytest.approx(math.sqrt(3.062 * 395.27))
+    assert THRESHOLDS[256, 256] == pytest.approx(math.sqrt(15.605 * 415.24))
+    assert THRESHOLDS[2000, 10000] == pytest.approx(math.sqrt(0.968 * 394.57))
 
 
 def test_paired_claim_counts_the_table_and_takes_mcnemars_exact_p(tmp_path):
@@ -119,7 +120,18 @@ def test_a_threshold_holds_only_at_its_protocol(tmp_path):
     folders = fig2_study(tmp_path, {}, n=500)
     result = row(claims_table(folders, [CLAIMS["wgan-gp-5.2-beats-dcgan"]]), "wgan-gp-5.2-beats-dcgan")
     assert result["verdict"] == "not run"
-    assert "scored with n_gen 500" in result["reason"] and "n_gen = n_ref = 1000" in result["reason"]
+    assert "scored with n_gen 500, n_ref 500" in result["reason"]
+    assert "n_gen 1000 with n_ref 1000" in result["reason"] and "n_gen 2000 with n_ref 10000" in result["reason"]
+
+
+def test_the_threshold_is_the_one_of_the_domain_fids_counts(tmp_path):
+    # the Inception counts (256) differ; the domain FID's counts choose the threshold
+    judged = row(claims_table(fig2_study(tmp_path / "a", {}, n=2000, n_ref=10000), [CLAIMS["wgan-gp-5.2-beats-dcgan"]]),
+                 "wgan-gp-5.2-beats-dcgan")
+    assert judged["verdict"] != "not run"
+    other = row(claims_table(fig2_study(tmp_path / "b", {}, n=2000, n_ref=2000), [CLAIMS["wgan-gp-5.2-beats-dcgan"]]),
+                "wgan-gp-5.2-beats-dcgan")
+    assert other["verdict"] == "not run" and "scored with n_gen 2000, n_ref 2000" in other["reason"]
 
 
 def test_random_claim_pairs_draws_and_the_sweep_counts_each_threshold(tmp_path):

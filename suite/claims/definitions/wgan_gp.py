@@ -110,24 +110,30 @@ CLAIMS = [
 # Sections 5.1 and 5.2: success counts over architectures. The paper judged success by eye
 # (5.2) and by an Inception score threshold on 32x32 ImageNet (5.1). Ours, set before any run of
 # these grids: domain FID on Fashion-MNIST below the geometric mean of two floors measured with
-# the study's domain classifier at the same n_gen = n_ref (docs/wgan-gp-archs.md has the method):
-# held-out real images (the best any generator can do) and real images of the single class that
-# scores best (a generator collapsed onto one garment, drawn perfectly).
-FLOORS = {256: (15.605, 415.24), 1000: (3.062, 395.27)}  # n_gen: (real-data floor, one-class collapse)
+# the study's domain classifier at the same n_gen and n_ref (`python -m suite floors`;
+# docs/wgan-gp-archs.md has the method): held-out real images (the best any generator can do) and
+# real images of the single class that scores best (a generator collapsed onto one garment, drawn
+# perfectly).
+FLOORS = {  # (n_gen, n_ref): (real-data floor, one-class collapse)
+    (256, 256): (15.605, 415.24),
+    (1000, 1000): (3.062, 395.27),
+    (2000, 10000): (0.968, 394.57),
+}
 SWEEP = (0.25, 0.375, 0.5, 0.625, 0.75)  # thresholds at floor * (collapse / floor) ** t; the claim uses 0.5
 
 
-def success_thresholds(fraction: float) -> dict[int, float]:
-    """Per n_gen, the threshold a `fraction` of the way from the real-data floor to the collapse
-    floor on a log scale (0.5: their geometric mean)."""
-    return {n: floor * (collapse / floor) ** fraction for n, (floor, collapse) in FLOORS.items()}
+def success_thresholds(fraction: float) -> dict[tuple[int, int], float]:
+    """Per (n_gen, n_ref), the threshold a `fraction` of the way from the real-data floor to the
+    collapse floor on a log scale (0.5: their geometric mean)."""
+    return {counts: floor * (collapse / floor) ** fraction for counts, (floor, collapse) in FLOORS.items()}
 
 
 CLAIM_FRACTION = 0.5  # the claims' threshold: the geometric mean of the two floors
 THRESHOLDS = success_thresholds(CLAIM_FRACTION)
 SUCCESS_RULE = ("success = domain FID below the geometric mean of the real-data floor and the one-class "
-                f"collapse floor ({THRESHOLDS[1000]:.1f} at n_gen = n_ref = 1000, {THRESHOLDS[256]:.1f} at 256); "
-                "a diverged run fails")
+                "collapse floor (" + ", ".join(f"{value:.1f} at n_gen {n_gen} with n_ref {n_ref}"
+                                               for (n_gen, n_ref), value in THRESHOLDS.items())
+                + "); a diverged run fails")
 FIG2_FAMILIES = ("wgangp-dcgan", "wgangp-g-constant", "wgangp-g-mlp", "wgangp-no-norm", "wgangp-gated",
                  "wgangp-tanh")
 DEEP_RESNET = "resnet-deep-101"

@@ -123,12 +123,13 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
 
     Inception (FID, KID, IS) runs when `inception_ref` is given, with `inception_weights` (None:
     torch-fidelity's published weights, needs network), on the first `inception_n_gen` images (all
-    when None): on a CPU it costs far more per image than the domain classifier. Domain FID needs `domain_classifier` and
-    `domain_ref`; domain IS needs `domain_classifier`. A metric not requested or not computable is
-    null with its reason in "unavailable". KID uses subsets of min(n_gen, n_ref rows, 1000) rows of
-    the first KID_ROWS Inception rows. FID, KID and domain FID get sampling standard errors;
-    precision, recall, density and coverage (k = 5) compare min(images scored, reference rows) rows of
-    each side, on the Inception features, or the domain classifier's without Inception.
+    when None): on a CPU it costs far more per image than the domain classifier. Domain FID needs
+    `domain_classifier` and `domain_ref`; domain IS needs `domain_classifier`; both see all n_gen
+    images. A metric not requested or not computable is null with its reason in "unavailable". KID
+    uses subsets of min(Inception rows, n_ref rows, 1000) rows of the first KID_ROWS Inception rows.
+    FID, KID and domain FID get sampling standard errors; precision, recall, density and coverage
+    (k = 5) compare min(images scored, reference rows) rows of each side, on the Inception features,
+    or the domain classifier's without Inception.
     The networks run on `device` in fp32; the statistics are float64 on the CPU.
     """
     start = time.perf_counter()

@@ -212,7 +212,8 @@ def build_report(runs_csv: Path, out_dir: Path, study: dict,
     analysis = analyze(runs, metrics + prdc, reference, curve_trends(runs))
     records = read_records(runs)
     protocol = protocol_summary(records)
-    primary_n_gen = generated_n(runs, records, metrics[0]) if metrics and metrics[0] in tables.GENERATED_N_COLUMN else None
+    primary = metrics[0] if metrics else None
+    primary_n_gen = generated_n(runs, records, primary) if primary in tables.GENERATED_N_COLUMN else None
 
     table_dir, figure_dir = out_dir / "tables", out_dir / "figures"
     atomic_write_csv(analysis.summary, table_dir / "summary.csv")

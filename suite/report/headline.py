@@ -94,8 +94,8 @@ def sample_size_sentence(n_gen: float | None, metric: str) -> str | None:
     if n_gen is None or _isnan(n_gen) or n_gen >= FID_FULL_N or metric not in ("fid", "domain_fid"):
         return None
     label = metric_label(metric)
-    return (f"{label[0].upper()}{label[1:]} rests on {int(n_gen):,} generated images, under {FID_FULL_N:,}: it is biased "
-            "upward at this n and comparable only with values at the same n, not with published ones.")
+    return (f"{label[0].upper()}{label[1:]} rests on {int(n_gen):,} generated images, under {FID_FULL_N:,}: "
+            "it is biased upward at this n and comparable only with values at the same n, not with published ones.")
 
 
 def variance_sentence(summary: pd.DataFrame, metric: str) -> str | None:

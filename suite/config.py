@@ -73,15 +73,6 @@ def deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def inception_counts(evaluate: dict) -> tuple[int | None, int | None]:
-    """(generated, real) images behind the Inception metrics: at most `inception_n_gen` of the n_gen
-    generated images (all when null), against `inception_n_ref` real ones (n_ref when null)."""
-    n_gen, limit = evaluate.get("n_gen"), evaluate.get("inception_n_gen")
-    if limit is not None:
-        n_gen = limit if n_gen is None else min(n_gen, limit)
-    return n_gen, evaluate.get("inception_n_ref") or evaluate.get("n_ref")
-
-
 @lru_cache(maxsize=1)
 def load_schema() -> dict:
     return yaml.safe_load(SCHEMA_PATH.read_text())

@@ -40,6 +40,15 @@ _ID_PATTERN = re.compile(r"^(?P<data>[^/]+)/(?P<arch>[^/]+)/(?P<method>[^/]+)/se
 _ID_FORM = "<data>/<arch>/<method>/seed<k>"
 
 
+def inception_counts(evaluate: dict) -> tuple[int | None, int | None]:
+    """(generated, real) images behind the Inception metrics: at most `inception_n_gen` of the n_gen
+    generated images (all when null), against `inception_n_ref` real ones (n_ref when null)."""
+    n_gen, limit = evaluate.get("n_gen"), evaluate.get("inception_n_gen")
+    if limit is not None:
+        n_gen = limit if n_gen is None else min(n_gen, limit)
+    return n_gen, evaluate.get("inception_n_ref") or evaluate.get("n_ref")
+
+
 def net_params(params: dict, net: str) -> dict:
     """One net's ("g" or "d") arch parameters: each base key, overridden by its `g_` / `d_` key when
     that is not None; the prefixed keys themselves dropped."""

@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from suite.config import inception_counts
 from suite.errors import ConfigError
-from suite.runspec import net_params
+from suite.runspec import inception_counts, net_params
 
 PUBLISHED_YAML = Path(__file__).with_name("published.yaml")
 REAL = "real data"

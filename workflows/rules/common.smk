@@ -6,7 +6,6 @@ from snakemake.logging import logger
 
 from suite import forkserver
 from suite.config import (
-    inception_counts,
     resolve_study,
     study_config_for_snakemake,
     write_cost_base,
@@ -15,7 +14,7 @@ from suite.config import (
 )
 from suite.data import ROOT_VARIABLE
 from suite.errors import ConfigError
-from suite.runspec import RunSpec
+from suite.runspec import RunSpec, inception_counts
 
 try:
     _raw, _origin = study_config_for_snakemake(

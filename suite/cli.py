@@ -28,6 +28,17 @@ DISK_ERRORS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, e
 RESOURCE_USE = "resource use:"
 
 
+def image_count(text: str) -> int:
+    """An argparse type: a number of images a Frechet distance can rest on (a covariance needs two)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of images") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"{value} images: a mean and covariance need at least 2")
+    return value
+
+
 def resource_use(wall_seconds: float) -> dict:
     """CPU seconds (user + system, this process and the children it waited for), peak RSS in MiB, wall."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -339,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     reference.add_argument("--data", required=True)
     reference.add_argument("--split", required=True, choices=["train", "test"])
     reference.add_argument("--extractor", required=True, choices=["inception", "domain"])
-    reference.add_argument("--n", type=int, required=True)
+    reference.add_argument("--n", type=image_count, required=True)
     reference.add_argument("--out", required=True)
     reference.add_argument("--threads", type=int, default=1)
     reference.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -366,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "(the success thresholds are set between them)")
     floors.add_argument("--domain-classifier", required=True)
     floors.add_argument("--domain-ref", required=True, help="a domain reference .npz (`reference --extractor domain`)")
-    floors.add_argument("--n-gen", type=int, required=True)
+    floors.add_argument("--n-gen", type=image_count, required=True)
     floors.add_argument("--threads", type=int, default=1)
     floors.set_defaults(handler=cmd_floors)
 

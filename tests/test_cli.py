@@ -54,6 +54,19 @@ def test_unknown_option_is_one_usage_error():
     assert result.stderr.strip().splitlines()[-1] == "python -m suite: error: unrecognized arguments: --bogus"
 
 
+@pytest.mark.parametrize("command, option", [("reference", "--n"), ("floors", "--n-gen")])
+@pytest.mark.parametrize("count", ["1", "0", "ten"])
+def test_an_image_count_below_two_is_one_usage_error_and_writes_nothing(tmp_path, command, option, count):
+    out = tmp_path / "ref.npz"
+    args = {"reference": ("--data", "fashion32", "--split", "test", "--extractor", "domain", "--out", out),
+            "floors": ("--domain-classifier", tmp_path / "c.pt", "--domain-ref", out)}[command]
+    result = run_cli(command, *args, option, count, check=False)
+    assert result.returncode == 2
+    assert f"argument {option}: " in result.stderr and "Traceback" not in result.stderr
+    assert "at least 2" in result.stderr or "whole number" in result.stderr
+    assert not out.exists()
+
+
 @pytest.mark.slow
 def test_progress_in_a_log_is_one_line_per_tenth_without_carriage_returns(tmp_path):
     study = tmp_path / "study.yaml"

@@ -8,10 +8,10 @@ from suite.claims.claim import SCALES, Claim, Grid
 from suite.claims.registry import CLAIMS
 from suite.claims.runs import AnyOf, Group, MeasurementMissing, RunOutputs, any_of, find_runs, group
 from suite.claims.table import claims_table, display_frame, write_claims_table
-from suite.claims.verdict import CONTRADICTED, INCONCLUSIVE, NOT_RUN, REPRODUCED, VERDICTS, decide
+from suite.claims.verdict import CONTRADICTED, INCONCLUSIVE, NOT_RUN, REASON_CODES, REPRODUCED, VERDICTS, decide
 
 __all__ = [
-    "AnyOf", "CLAIMS", "CONTRADICTED", "INCONCLUSIVE", "NOT_RUN", "REPRODUCED", "SCALES", "VERDICTS", "Claim", "Grid",
+    "AnyOf", "CLAIMS", "CONTRADICTED", "INCONCLUSIVE", "NOT_RUN", "REASON_CODES", "REPRODUCED", "SCALES", "VERDICTS", "Claim", "Grid",
     "Group", "MeasurementMissing", "RunOutputs", "any_of", "claims_table", "decide", "display_frame", "find_runs", "group",
     "write_claims_table",
 ]

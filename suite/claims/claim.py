@@ -10,10 +10,13 @@ from suite.claims.runs import Group
 SCALES = ("cpu-small", "cpu-overnight", "paper")
 
 # How a claim is tested, with the groups each test takes. "t": the mean of one group against
-# no_effect, or two groups' means (Welch). The success tests read each run as a success or not
-# (a diverged run is a failure, not left out): "mcnemar" pairs two methods' runs on the same
-# cells and seeds, "worst-cell" asks whether one method succeeds more often than not in every cell.
-TESTS = {"t": (1, 2), "mcnemar": (2,), "worst-cell": (1,)}
+# no_effect, or two groups' means (Welch). "paired-t": two groups whose measure returns aligned
+# arrays (one entry per cell and seed both ran): the one-sample t-test of their differences.
+# The success tests read each run as a success or not (a diverged run is a failure, not left out):
+# "mcnemar" pairs two methods' runs on the same cells and seeds, "worst-cell" asks whether one
+# method succeeds more often than not in every cell.
+TESTS = {"t": (1, 2), "paired-t": (2,), "mcnemar": (2,), "worst-cell": (1,)}
+OURS = "ours"  # the family of the benchmark's own observations
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class Claim:
     (a threshold, a matrix), `observation` marks a finding of this benchmark rather than a paper's.
     `test_kind` is one of TESTS; with a success test the measure gives 0/1 per run (per pair for
     "mcnemar", per cell for "worst-cell").
+    `diverged_is_worst`: the claim is about training outcomes and its measure scores a diverged run
+    +inf (lower is better); the table replaces that by the worst finite value of the claim's runs,
+    so a failure stays in the test instead of being left out.
+    `improving_metric`: the curve metric (lower is better) that tells whether the runs had finished
+    training; a claim whose runs were still improving reads budget-bound, never a verdict.
     """
 
     id: str
@@ -50,6 +58,7 @@ class Claim:
     improving_metric: str | None = None
     observation: bool = False
     test_kind: str = "t"
+    diverged_is_worst: bool = False
 
     def __post_init__(self):
         if self.direction not in (-1, 1):
@@ -70,12 +79,19 @@ class Claim:
         if self.test_kind == "mcnemar":
             return "McNemar exact (paired successes)"
         if self.test_kind == "worst-cell":
-            return "exact binomial, worst cell (intersection-union)"
+            return "exact one-sided binomial, worst cell (intersection-union)"
+        if self.test_kind == "paired-t":
+            return "paired t"
         return {0: "one-sample t", 1: "one-sample t", 2: "Welch t"}[len(self.groups)]
 
     @property
     def counts_successes(self) -> bool:
-        return self.test_kind != "t"
+        return self.test_kind in ("mcnemar", "worst-cell")
+
+    @property
+    def family(self) -> str:
+        """The multiplicity family: the paper (the source up to its first comma), or OURS."""
+        return OURS if self.observation else self.source.split(",")[0].strip()
 
     def grid(self, scale: str) -> Grid | None:
         return dict(self.grids).get(scale)

@@ -59,3 +59,24 @@ def test_attention_below_residual_is_reproduced(tmp_path):
     result = claims_table(find_runs(tmp_path / "synth"), [CLAIMS[RESIDUAL.format(8)]]).iloc[0]
     assert result["verdict"] == REPRODUCED and result["seeds"] == "5 vs 5"
     assert result["effect"] == pytest.approx(sum(fids["attention"]) / 5 - sum(fids["residual"]) / 5)
+
+
+def test_the_training_outcome_claims_score_a_diverged_run_worst(tmp_path):
+    ids = ["sagan-fig3-sn-in-g", "sagan-fig3-ttur", "sagan-ttur-wallclock", "sagan-table1-attention-at-larger-maps",
+           *(RESIDUAL.format(size) for size in (8, 16, 32))]
+    for claim_id in ids:
+        assert CLAIMS[claim_id].improving_metric == "domain_fid" and CLAIMS[claim_id].diverged_is_worst, claim_id
+    fids = {"attention": [20.0, 21.5, 19.0, None], "residual": [30.0, 33.0, 28.5]}  # attention's seed 3 diverged
+    for block, values in fids.items():
+        for seed, fid in enumerate(values):
+            folder = tmp_path / "synth" / "runs" / "fashion32" / "dcgan" / f"sagan-{block}-8" / f"seed{seed}"
+            folder.mkdir(parents=True)
+            (folder / "run.yaml").write_text(yaml.safe_dump(
+                {"experiment": "synth", **record(sagan_method(8, attention_block=block)), "arch_name": "dcgan",
+                 "method_name": f"sagan-{block}-8", "seed": seed}))
+            status = "ok" if fid is not None else "diverged"
+            (folder / "metrics.json").write_text(json.dumps({"status": status, "metrics": {"domain_fid": fid}}))
+    result = claims_table(find_runs(tmp_path / "synth"), [CLAIMS[RESIDUAL.format(8)]]).iloc[0]
+    # the diverged attention run counts as the claim's worst finite FID (33.0), against attention
+    assert result["seeds"] == "4 vs 3"
+    assert result["effect"] == pytest.approx((20.0 + 21.5 + 19.0 + 33.0) / 4 - (30.0 + 33.0 + 28.5) / 3)

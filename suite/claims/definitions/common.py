@@ -9,6 +9,13 @@ CIFAR = "cifar10"
 MLP12 = {"family": "mlp", "depth": 12}
 DCGAN = {"family": "dcgan"}
 
+# SN-GAN's own runs (the `sngan` preset and its n_dis variants): hinge loss, spectral norm in D only, batch
+# norm in G, no attention, SN-GAN's learning rate 2e-4 for D and G (its standard CNN's setting C and its
+# ResNet's), outside the settings study. Not SAGAN's runs: SN in G too (g_norm sn+bn), or, in the Fig. 3
+# ablation's SN-in-D arm, learning rate 1e-4.
+SNGAN_METHOD = dict(loss="hinge", constraint="none", d_norm="sn", g_norm="bn", g_attention=None, d_attention=None,
+                    lr_d=2e-4, lr_g=2e-4, setting=None)
+
 DEFAULT = "configs/default.yaml"
 OVERNIGHT = "configs/claims.yaml"
 CIFAR_PAPER = "configs/cifar10-paper.yaml"

@@ -45,7 +45,7 @@ def attention_beats_residual(size: int, paper_maps: str, attention: Group, resid
         statement="Self-attention gives better results than residual blocks with the same number of parameters "
                   f"in the same place: here at the {size}x{size} feature maps of G and D.",
         groups=(attention, residual), measure=FINAL_FID, no_effect=0.0, direction=-1,
-        improving_metric="domain_fid",
+        improving_metric="domain_fid", diverged_is_worst=True,
         ours=(f"{OURS}; {size}x{size} stands for the paper's {paper_maps}; the residual block (ours: the paper "
               "gives no layout) is x + gamma * h(relu(g(relu(f(x))))) with the attention's 1x1 convs, "
               "parameter count and zero-initialised gamma"),
@@ -60,28 +60,28 @@ CLAIMS = [
         statement="With 1:1 balanced updates, spectral normalization in both G and D trains better than SN in D "
                   "only, at equal generator iterations.",
         groups=(SN_GD, SN_D), measure=at_common("domain_fid", "step"), no_effect=0.0, direction=-1,
-        improving_metric="domain_fid", ours=OURS, grids=scales(needs=NEEDS), figure="curve"),
+        improving_metric="domain_fid", diverged_is_worst=True, ours=OURS, grids=scales(needs=NEEDS), figure="curve"),
     Claim(
         id="sagan-fig3-ttur",
         source=f"{PAPER}, section 4.2 and Fig. 3",
         statement="Adding TTUR (D learning rate 4e-4, G 1e-4) to SN in G and D improves further at 1:1 updates "
                   "and equal generator iterations.",
         groups=(SN_GD_TTUR, SN_GD), measure=at_common("domain_fid", "step"), no_effect=0.0, direction=-1,
-        improving_metric="domain_fid", ours=OURS, grids=scales(needs=NEEDS), figure="curve"),
+        improving_metric="domain_fid", diverged_is_worst=True, ours=OURS, grids=scales(needs=NEEDS), figure="curve"),
     Claim(
         id="sagan-ttur-wallclock",
         source=f"{PAPER}, section 4.2",
         statement="TTUR with one D step per G step produces better results than 5 D steps per G step given the "
                   "same wall-clock time.",
         groups=(SN_GD_TTUR, SN_GD_5), measure=at_common("domain_fid", "cpu_seconds"), no_effect=0.0, direction=-1,
-        improving_metric="domain_fid", ours=OURS, grids=scales(needs=NEEDS), figure="curve"),
+        improving_metric="domain_fid", diverged_is_worst=True, ours=OURS, grids=scales(needs=NEEDS), figure="curve"),
     Claim(
         id="sagan-table1-attention-at-larger-maps",
         source=f"{PAPER}, section 5.2 and Table 1",
         statement="Self-attention placed at the larger feature maps gives better samples than at the smallest: "
                   "at 128x128 the paper's feat32 and feat64 beat feat8 and feat16.",
         groups=(ATTENTION_AT_32, ATTENTION_AT_8), measure=FINAL_FID,
-        no_effect=0.0, direction=-1, improving_metric="domain_fid",
+        no_effect=0.0, direction=-1, improving_metric="domain_fid", diverged_is_worst=True,
         ours=(f"{OURS}; the 32x32 nets reach maps of 8, 16 and 32, so the largest (32) stands for the paper's "
               "feat32/feat64 and the smallest (8) for feat8; the paper's control, a residual block of equal "
               "parameters in the attention's place, is tested by the sagan-table1-attention-beats-residual-at-8, "

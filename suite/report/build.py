@@ -15,16 +15,18 @@ import pandas as pd
 import scipy
 import yaml
 
-from suite.claims.table import claims_table, display_frame, write_claims_table
+from suite.claims.table import claims_table, write_claims_table
 from suite.errors import ConfigError, DataMissingError
 from suite.runspec import FILES, RunSpec
 from suite.report import figures as figs
 from suite.report import html as page
 from suite.report import published, tables
 from suite.report.collect import atomic_write_csv, atomic_write_text, read_runs_table
-from suite.report.headline import headline
+from suite.report.claims_view import claims_html, verdict_counts
+from suite.report.headline import claims_sentences, headline
 from suite.report.kinds import FIGURE_HEADINGS
 from suite.report.stats import LOWER_IS_BETTER, Analysis, analyze, curve_trends
+from suite.statistics import ALPHA
 
 # Fidelity and diversity of the generated images (Kynkaanniemi et al. 2019; Naeem et al. 2020): one table of
 # their own wherever the runs carry them, not a ranked table each.
@@ -180,20 +182,20 @@ def make_tables(runs, analysis: Analysis, metrics, prdc, real, reference, study,
     return made
 
 
-def claims_section(runs: pd.DataFrame, table_dir: Path, out_dir: Path) -> page.Section:
-    """The published claims with their verdicts on this study's runs, right under the headline."""
-    run_dirs = [Path(d) for d in runs.loc[runs["status"] != "missing", "run_dir"]]
-    frame = claims_table(run_dirs)
+def claims_section(frame: pd.DataFrame, table_dir: Path, out_dir: Path) -> page.Section:
+    """The published claims with their verdicts on this study's runs, right under the headline: one line
+    per claim, grouped by paper, details one click away, and links to the full table files."""
     paths = write_claims_table(frame, table_dir)
-    counts = Counter(frame["verdict"])
-    summary = ", ".join(f"{count} {verdict}" for verdict, count in counts.most_common())
-    links = " ".join(f'<a href="{html.escape(str(path.relative_to(out_dir)))}">{path.suffix[1:]}</a>' for path in paths)
+    summary = ", ".join(f"{count} {verdict}" for verdict, count in verdict_counts(frame) if count)
+    links = " · ".join(f'<a href="{html.escape(page.rel(path, out_dir))}">{path.suffix[1:].upper()}</a>'
+                       for path in paths)
     body = (f"<p>{len(frame)} registered claims on this study's runs: {html.escape(summary)}. A claim is reproduced "
-            "when its effect's 95% interval excludes no effect in the paper's direction (Holm-adjusted across "
-            "this table) and contradicted when it excludes it the other way; otherwise the reason says what is "
-            "missing.</p>\n"
-            + display_frame(frame).to_html(index=False, classes="claims", border=0, escape=True)
-            + f"<p class=\"formats\">{links}</p>")
+            "only when its effect's 95% interval excludes no effect on the side the paper expects and its p-value, "
+            f"Holm-adjusted over the claims of its paper (the m in each heading), is below {ALPHA}; contradicted "
+            "when both hold with the interval on the other side; otherwise inconclusive, and the reason code says "
+            "what is missing. Click a claim for its statement, statistic, test and full reason.</p>\n"
+            + claims_html(frame)
+            + f'<p class="downloads">Full table: {links}</p>\n')
     return page.Section("claims", "Published claims: reproduced, contradicted or inconclusive at this scale", body)
 
 
@@ -232,8 +234,11 @@ def build_report(runs_csv: Path, out_dir: Path, study: dict,
                 "diverged": counts.get("diverged", 0), "missing": counts.get("missing", 0),
                 "methods": ", ".join(dict.fromkeys(present["method"])), "reference method": reference,
                 "metrics": ", ".join(metrics), "real-data floor": ", ".join(real) or "not given"}
-    sections = [page.Section("headline", "What the numbers say", page.paragraph(headline(analysis, metrics, reference, primary_n_gen)))]
-    sections.append(claims_section(runs, table_dir, out_dir))
+    # one claims frame for both the headline and the claims section
+    claims = claims_table([Path(d) for d in runs.loc[runs["status"] != "missing", "run_dir"]])
+    opening = claims_sentences(claims) + headline(analysis, metrics, reference, primary_n_gen)
+    sections = [page.Section("headline", "What the numbers say", page.paragraph(opening)),
+                claims_section(claims, table_dir, out_dir)]
     sections += [page.Section("overview", "Overview", page.kv_table(overview)),
                  page.Section("tables", "Tables", "".join(table_blocks))]
     for kind in figs.KINDS:

@@ -1,7 +1,9 @@
 """The report's opening paragraph: what the numbers support at this scale and what they do not.
 
-Every sentence is built from a computed statistic of the Analysis (a comparison, a count, a
-protocol value); none is written by hand, so the paragraph changes when the numbers do.
+It leads with the verdicts on the registered claims (counts, the reasons behind the inconclusive
+ones, the decided claims by id), then the primary metric's comparisons and caveats. Every sentence
+is built from a computed value of the claims frame or the Analysis (a verdict, a comparison, a
+count, a protocol value); none is written by hand, so the paragraph changes when the numbers do.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from suite.report.claims_view import DECIDED, INCONCLUSIVE, reason_counts, verdict_counts
 from suite.report.stats import Analysis, lower_is_better
 from suite.report.tables import FID_FULL_N, _isnan, fmt, fmt_p, metric_label
-from suite.statistics import ALPHA
+from suite.statistics import ALPHA, SEPARATE_CAP
 
 
 def _seeds(n_a, n_b) -> str:
@@ -43,7 +46,11 @@ def top_pair_sentence(c, metric: str) -> str:
         return (f"{where}, {c['method']} beats {c['versus']} by {fmt(by, places)} {label} "
                 f"{_interval(low, high, places)} ({stats}).")
     seeds = c["seeds_to_separate"]
-    if _isnan(seeds):
+    if _isnan(seeds) and not _isnan(c["hedges_g"]) and c["hedges_g"] != 0:
+        # the seeds search stops at the cap: a tiny effect is not the same as equal means
+        need = (f"at the observed effect (g = {fmt(abs(c['hedges_g']), 2)}) more than {SEPARATE_CAP:,} seeds per method "
+                "would be needed to separate them")
+    elif _isnan(seeds):
         need = "no number of seeds would separate equal means"
     else:
         need = (f"at the observed effect (g = {fmt(abs(c['hedges_g']), 2)}) about {int(seeds)} seeds per method "
@@ -105,6 +112,34 @@ def variance_sentence(summary: pd.DataFrame, metric: str) -> str | None:
     sampling = int((cells["dominant"] == "sampling").sum())
     return (f"Sampling noise outweighs the training-seed variance in {sampling} of {len(cells)} "
             f"{metric_label(metric)} cells.")
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def claims_sentences(frame: pd.DataFrame) -> list[str]:
+    """'Of 37 registered claims, 6 reproduced, 1 contradicted, 20 inconclusive (9 budget-bound, ...),
+    10 not run.' then the decided claims by id."""
+    if frame.empty:
+        return []
+    ours = int(frame["observation"].astype(bool).sum())
+    own = f" ({ours} of them this benchmark's own observations)" if ours else ""
+    parts = []
+    for verdict, count in verdict_counts(frame):
+        part = f"{count} {verdict}"
+        if verdict == INCONCLUSIVE and count:
+            part += f" ({', '.join(f'{n} {code}' for code, n in reason_counts(frame))})"
+        parts.append(part)
+    sentences = [f"Of {len(frame)} registered claim{'s' if len(frame) != 1 else ''}{own}, {', '.join(parts)}."]
+    decided = []
+    for verdict in DECIDED:
+        rows = frame[frame["verdict"] == verdict]
+        names = [f"{r['id']} (ours)" if bool(r["observation"]) else str(r["id"]) for _, r in rows.iterrows()]
+        if names:
+            decided.append(f"{verdict.capitalize()}: {_listed(names)}.")
+    sentences += decided or ["No claim is decided either way at this scale."]
+    return sentences
 
 
 def headline(analysis: Analysis, metrics: list[str], reference: str, n_gen: float | None = None) -> list[str]:

@@ -29,6 +29,36 @@ figure img { max-width: 100%; border: 1px solid #ddd; }
 figure.metric_by_method, figure.grad_norms { max-width: 49%; }
 figure.samples img { width: 260px; image-rendering: pixelated; }
 figcaption { font-size: .85em; color: #444; max-width: 900px; }
+/* The claims: one line per claim at any window from 1,366 px wide (fixed layout, truncated cells);
+   the claim cell's details open below its line. */
+div.claims-view { margin: .5em 0 1em; }
+table.claims { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: .88em; margin: 0; }
+table.claims caption { caption-side: top; text-align: left; font-weight: 600; padding: .9em .5em .25em;
+  border-bottom: 2px solid #999; }
+table.claims-head th { padding: .2em .5em; text-align: left; border-bottom: 2px solid #444; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+table.claims td { padding: .25em .5em; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; line-height: 1.45; }
+table.claims col.verdict { width: 8.4em; } table.claims col.effect { width: 14.5em; }
+table.claims col.reason-code { width: 10.5em; } table.claims col.seeds-needed { width: 16em; }
+table.claims td.effect, table.claims td.seeds-needed { font-variant-numeric: tabular-nums; }
+table.claims tr.reproduced td, table.claims tr.contradicted td { background: #fafcfa; }
+table.claims tr.not-run td { color: #777; }
+span.verdict { display: inline-block; min-width: 6.2em; text-align: center; padding: 0 .4em; border-radius: .8em;
+  font-size: .82em; font-weight: 600; line-height: 1.5; }
+span.v-reproduced { background: #1e7b34; color: #fff; }
+span.v-contradicted { background: #c62828; color: #fff; }
+span.v-inconclusive { background: #f3d58b; color: #4d3b00; }
+span.v-not-run { background: #f1f1f1; color: #777; border: 1px solid #ddd; }
+td.claim summary { cursor: pointer; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+td.claim span.claim-id { font-family: ui-monospace, monospace; font-size: .95em; }
+td.claim span.gist { color: #666; margin-left: .4em; }
+td.claim span.ours { font-size: .8em; color: #5b3d8c; border: 1px solid #b9a6d8; border-radius: .6em;
+  padding: 0 .4em; margin-left: .3em; }
+td.claim details[open] { white-space: normal; }
+td.claim details[open] span.gist { display: none; }
+td.claim dl { display: grid; grid-template-columns: 6.5em 1fr; gap: .15em .8em; margin: .4em 0 .5em 1em; }
+td.claim dt { color: #555; font-weight: 600; } td.claim dd { margin: 0; overflow-wrap: anywhere; }
 pre { background: #f5f5f5; padding: .8em; overflow-x: auto; font-size: .85em; }
 """
 

@@ -4,11 +4,12 @@ Diverged and missing runs are counted, never averaged: only runs with status "ok
 finite value enter a metric's numbers. The primitives live in suite.statistics.
 
 A metric's table compares, in each (data, arch) group, every method with the reference
-method and the best method with the runner-up (one test per pair); Holm's adjustment spans
-all comparisons of that metric. A method is marked "best" only when it beats the runner-up
-at Holm-adjusted p < 0.05; otherwise the two are marked "tied" and the comparison says how many
-seeds per method a t-test at Holm's first-step level (0.05 / the number of tests of the metric) would
-need to separate them with power 0.8 if the observed effect were the true one.
+method and the leader (the best mean) with every other method (one test per pair); Holm's
+adjustment spans all comparisons of that metric. A method is marked "best" only when it beats
+every other method at Holm-adjusted p < 0.05; otherwise the leader and each method it does not
+beat are marked "tied", and each comparison says how many seeds per method a t-test at Holm's
+first-step level (0.05 / the number of tests of the metric) would need to separate them with
+power 0.8 if the observed effect were the true one.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ SUMMARY_COLUMNS = [
     "sampling_sd", "dominant", "n_improving", "n_trend_unknown",
 ]
 COMPARISON_COLUMNS = [
-    "data", "arch", "metric", "method", "versus", "vs_reference", "top_pair", "n_a", "n_b",
+    "data", "arch", "metric", "method", "versus", "vs_reference", "vs_leader", "top_pair", "n_a", "n_b",
     "diff", "diff_low", "diff_high", "hedges_g", "p_welch", "p_holm", "p_rank", "rank_note", "seeds_to_separate",
 ]
 TREND_COLUMNS = ["data", "arch", "method", "seed", "curve_metric", "improving", "improvement", "noise", "reason"]
@@ -108,20 +109,22 @@ def _cell_rows(runs: pd.DataFrame, metrics: list[str], trend_counts: dict) -> li
     return rows
 
 
-def _pair_row(data, arch, metric, a: str, b: str, va, vb, vs_reference: bool, top_pair: bool) -> dict:
+def _pair_row(data, arch, metric, a: str, b: str, va, vb, vs_reference: bool, vs_leader: bool,
+              top_pair: bool) -> dict:
     c = st.compare(va, vb)
     return {"data": data, "arch": arch, "metric": metric, "method": a, "versus": b, "vs_reference": vs_reference,
-            "top_pair": top_pair, "n_a": c.n_a, "n_b": c.n_b, "diff": c.difference.diff,
+            "vs_leader": vs_leader, "top_pair": top_pair, "n_a": c.n_a, "n_b": c.n_b, "diff": c.difference.diff,
             "diff_low": np.nan if c.difference.low is None else c.difference.low,
             "diff_high": np.nan if c.difference.high is None else c.difference.high,
             "hedges_g": c.hedges_g, "p_welch": c.p_welch, "p_rank": np.nan if c.rank.p is None else c.rank.p,
             "rank_note": c.rank.reason or ""}
 
 
-def _top_two(cells: pd.DataFrame, metric: str) -> list[str]:
+def _ranked(cells: pd.DataFrame, metric: str) -> list[str]:
+    """The cell's methods with a finite mean, best first."""
     ranked = cells[np.isfinite(cells["mean"].astype(float))].sort_values(
         "mean", ascending=lower_is_better(metric), kind="stable")
-    return ranked["method"].tolist()[:2]
+    return ranked["method"].tolist()
 
 
 def _comparisons(runs: pd.DataFrame, summary: pd.DataFrame, metrics: list[str], reference: str) -> pd.DataFrame:
@@ -131,18 +134,21 @@ def _comparisons(runs: pd.DataFrame, summary: pd.DataFrame, metrics: list[str], 
         first = len(rows)
         cells = summary[summary["metric"] == metric]
         for (data, arch), group in cells.groupby(["data", "arch"], sort=False):
-            top = _top_two(group, metric)
-            top_pair = tuple(top) if len(top) == 2 else None
+            ranked = _ranked(group, metric)
+            leader = ranked[0] if len(ranked) >= 2 else None
             values = {m: _ok_values(ok, data, arch, m, metric) for m in group["method"]}
-            for method in group["method"]:
-                if method == reference or reference not in values:
-                    continue
-                is_top = top_pair is not None and {method, reference} == set(top_pair)
-                a, b = top_pair if is_top else (method, reference)
-                rows.append(_pair_row(data, arch, metric, a, b, values[a], values[b], True, is_top))
-            if top_pair is not None and reference not in top_pair:
-                a, b = top_pair
-                rows.append(_pair_row(data, arch, metric, a, b, values[a], values[b], False, True))
+            pairs: dict[tuple[str, str], set] = {}  # (a, b) with the leader first -> what the pair is
+            if reference in values:
+                for method in group["method"]:
+                    if method != reference:
+                        pairs.setdefault((reference, method) if reference == leader else (method, reference),
+                                         set()).add("reference")
+            if leader is not None:
+                for rank, other in enumerate(ranked[1:]):
+                    pairs.setdefault((leader, other), set()).update({"leader", "top"} if rank == 0 else {"leader"})
+            for (a, b), kinds in pairs.items():
+                rows.append(_pair_row(data, arch, metric, a, b, values[a], values[b], "reference" in kinds,
+                                      "leader" in kinds, "top" in kinds))
         p_holm = st.holm([r["p_welch"] for r in rows[first:]])
         family = int(np.isfinite(p_holm).sum())
         for r, p in zip(rows[first:], p_holm):
@@ -153,12 +159,17 @@ def _comparisons(runs: pd.DataFrame, summary: pd.DataFrame, metrics: list[str], 
 
 
 def _mark_best(summary: pd.DataFrame, comparisons: pd.DataFrame) -> None:
-    for _, pair in comparisons[comparisons["top_pair"]].iterrows():
-        sel = (summary["data"] == pair["data"]) & (summary["arch"] == pair["arch"]) & (summary["metric"] == pair["metric"])
-        if pair["p_holm"] < st.ALPHA:
-            summary.loc[sel & (summary["method"] == pair["method"]), "mark"] = BEST
+    """"best" for a leader that beats every other method of its cell; else "tied" on the leader and on
+    each method it does not beat."""
+    for (data, arch, metric), pairs in comparisons[comparisons["vs_leader"]].groupby(["data", "arch", "metric"],
+                                                                                      sort=False):
+        sel = (summary["data"] == data) & (summary["arch"] == arch) & (summary["metric"] == metric)
+        beaten = pairs["p_holm"] < st.ALPHA
+        leader = pairs["method"].iloc[0]
+        if beaten.all():
+            summary.loc[sel & (summary["method"] == leader), "mark"] = BEST
         else:
-            summary.loc[sel & summary["method"].isin([pair["method"], pair["versus"]]), "mark"] = TIED
+            summary.loc[sel & summary["method"].isin([leader, *pairs.loc[~beaten, "versus"]]), "mark"] = TIED
 
 
 def curve_trends(runs: pd.DataFrame) -> pd.DataFrame:

@@ -200,8 +200,8 @@ def results_table(summary: pd.DataFrame, metrics: list[str], real: dict[str, dic
 
 INTERVAL_NOTE = ("Student-t 95% interval of the mean below 10 seeds (at 3 seeds its half-width is 2.48 SD), BCa "
                  "bootstrap from 10 up; one seed has none.")
-MARK_NOTE = ("best (bold): beats the runner-up at Holm-adjusted Welch p < 0.05; tied: the top two are not "
-             "separated at that level.")
+MARK_NOTE = ("best (bold): beats every other method at Holm-adjusted Welch p < 0.05; tied: the leader and each "
+             "method it does not separate from at that level.")
 CURVE_NOTE = ("a run is still improving when its curve metric gained more over the last fifth of its iterations "
               "than 2 SDs of its successive differences over the second half of training; the ranking is then "
               "bound by the training budget.")
@@ -261,9 +261,9 @@ def metric_table(summary: pd.DataFrame, metric: str, real: dict[str, dict], refe
 
 def comparison_text(c) -> str:
     """The verdict of one comparison in words."""
-    if c["top_pair"]:
+    if c["vs_leader"]:
         if c["p_holm"] < ALPHA:
-            return f"{c['method']} best"
+            return f"{c['method']} better"
         seeds = c["seeds_to_separate"]
         need = "no difference in means" if _isnan(seeds) else f"~{int(seeds)} seeds per method would separate them"
         return f"tied ({need})"
@@ -280,7 +280,8 @@ def comparisons_table(comparisons: pd.DataFrame, metric: str, reference: str) ->
     for data, arch in _group_keys(sub):
         starts.add(len(rows))
         for _, c in sub[(sub["data"] == data) & (sub["arch"] == arch)].iterrows():
-            kinds = [k for k, on in ((f"vs {reference}", c["vs_reference"]), ("best vs runner-up", c["top_pair"])) if on]
+            kinds = [k for k, on in ((f"vs {reference}", c["vs_reference"]), ("leader vs runner-up", c["top_pair"]),
+                                     ("leader vs the rest", c["vs_leader"] and not c["top_pair"])) if on]
             diff = CI(c["diff"], c["diff_low"], c["diff_high"], None, "", np.nan, "")
             rank = c["rank_note"] if c["rank_note"] else fmt_p(c["p_rank"])
             rows.append([data, arch, c["method"], c["versus"], ", ".join(kinds), f"{int(c['n_a'])} / {int(c['n_b'])}",

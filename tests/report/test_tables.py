@@ -48,12 +48,13 @@ def test_results_table_intervals_with_n_and_earned_best(summary):
     cell = _cells(table, "sngan", "dcgan")[fid_col]
     expected = summary[(summary["arch"] == "dcgan") & (summary["method"] == "sngan") & (summary["metric"] == "fid")].iloc[0]
     assert cell == CI(expected["mean"], expected["ci_low"], expected["ci_high"], 3, "t", expected["std"], "best")
-    # FID: sngan beats the runner-up on both archs (bold); domain IS: nobody earns it, the top two are tied
+    # FID: sngan beats every other method on both archs (bold); domain IS: nobody earns it, the leader is
+    # tied with each method it does not beat (here both others)
     for arch in ("dcgan", "resnet"):
         row = next(i for i, r in enumerate(table.rows) if r[1] == arch and r[2] == "sngan")
         assert {(r, c) for (r, c) in table.bold if table.rows[r][1] == arch} == {(row, fid_col)}
         tied = [r[2] for r in table.rows if r[1] == arch and isinstance(r[fid_col + 1], CI) and r[fid_col + 1].mark == "tied"]
-        assert len(tied) == 2
+        assert len(tied) == 3
     real_rows = [r for r in table.rows if r[2] == "real data"]
     assert len(real_rows) == 2 and real_rows[0][fid_col] == PM(REAL["fid"], np.nan)
     md = to_markdown(table)
@@ -77,9 +78,9 @@ def test_metric_tables_have_real_rows_and_comparisons_their_tests(analysis):
     assert row[8] == f"{c['p_welch']:.3f}" and row[9] == f"{c['p_holm']:.3f}"
     assert row[10] == "too few seeds for a rank test" and row[11] == "differs"
     top = next(r for r in table.rows if r[1] == "dcgan" and r[2] == "sngan")
-    assert top[4] == "vs wgan-gp, best vs runner-up" and top[11] == "sngan best"
+    assert top[4] == "vs wgan-gp, leader vs runner-up" and top[11] == "sngan better"
     tied = comparisons_table(comparisons, "domain_is", "wgan-gp")
-    verdicts = [r[11] for r in tied.rows if r[4].endswith("best vs runner-up")]
+    verdicts = [r[11] for r in tied.rows if r[4].endswith("leader vs runner-up")]
     assert len(verdicts) == 2 and all(v.startswith("tied (~") and "seeds per method would separate them" in v
                                       for v in verdicts)
 

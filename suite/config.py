@@ -260,6 +260,17 @@ def _check_run(spec: RunSpec) -> None:
             f"{memory / 2**30:.0f} GiB; allowed: batch_size <= {memory // per_example}")
 
 
+def _check_plateau(train: dict, evaluate: dict, data: str, where: str) -> None:
+    """The plateau rule reads the curve of domain metrics: evaluations over training, on image data."""
+    from suite.data import DATASETS
+
+    if train.get("plateau") is None:
+        return
+    if not (train["eval_every"] and evaluate["domain"] and DATASETS[data].kind == "image"):
+        raise ConfigError(f"config error at {where}.train.plateau: the rule needs evaluations over training of "
+                          f"{data}; allowed: image data with train.eval_every > 0 and evaluate.domain true")
+
+
 def resolve_study(raw: dict) -> Study:
     """Validate a raw config (schema, then names and values) and expand its grids into runs."""
     from suite.data import DATASETS
@@ -277,6 +288,7 @@ def resolve_study(raw: dict) -> Study:
         train = deep_merge(config["train"], grid.get("train", {}))
         evaluate = deep_merge(config["evaluate"], grid.get("evaluate", {}))
         for data in grid["data"]:
+            _check_plateau(train, evaluate, data, f"grids[{index}]")
             for arch_name in grid["archs"]:
                 arch = _arch_spec(arch_name, config["archs"], f"grids[{index}].archs")
                 for method_name, entry_name, setting in grid_methods(grid):

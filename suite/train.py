@@ -6,6 +6,7 @@ functions; nothing here knows a method by name.
 
 from __future__ import annotations
 
+import csv
 import logging
 import math
 import os
@@ -21,6 +22,7 @@ import torch
 from torch import nn
 
 from suite import io, runtime
+from suite.plateau import BUDGET, CAP, DIVERGED, PLATEAU, PlateauRule
 from suite.progress import progress
 from suite.runspec import FILES, RunSpec
 from suite.data import load_dataset
@@ -328,8 +330,10 @@ class Trainer:
         wants_diagnostics = self.diagnostics_factory is not None and cfg["diagnostics_every"] > 0
         recorder = self.recorder = self.diagnostics_factory(ctx, self, resume_step) if wants_diagnostics else None
         total = cfg["iterations"]
+        rule = PlateauRule.from_train(cfg)
+        history = self._curve_history(rule, step) if rule else []
         with progress(total=total, initial=step, desc=self.run.run_id, unit="steps") as bar:
-            while step < total and status["status"] == "ok":
+            while step < total and status["status"] == "ok" and not status.get("plateau_at_step"):
                 started, cpu_started = time.perf_counter(), time.process_time()
                 set_learning_rates(ctx.spec, ctx.opt_g, ctx.opt_d, step, total)
                 values = train_iteration(ctx, self.sampler, cfg["batch_size"], self.device, step)
@@ -352,15 +356,36 @@ class Trainer:
                     curve_log.append({"step": step, "seconds": round(clock.seconds, 4),
                                       "cpu_seconds": round(clock.cpu_seconds, 4), **metrics})
                     clock.eval_cpu_seconds += time.process_time() - cpu_started
+                    if rule:
+                        history.append(float(metrics[rule.metric]))
+                        if rule.reached(history):
+                            status = {**status, "plateau_at_step": step}  # kept in the checkpoint: a resumed
+                            log.info("%s plateaued at step %d", self.run.run_id, step)  # run stops here too
                 if status["status"] == "ok" and recorder and step % cfg["diagnostics_every"] == 0:
                     cpu_started = time.process_time()
                     recorder.take(step)
                     clock.diagnostics_cpu_seconds += time.process_time() - cpu_started
-                if step % cfg["checkpoint_every"] == 0 or step == total or status["status"] != "ok" or guard.received:
+                ended = step == total or status["status"] != "ok" or status.get("plateau_at_step")
+                if step % cfg["checkpoint_every"] == 0 or ended or guard.received:
                     self._checkpoint(ctx, step, clock, status)
                 if guard.received:
                     raise Interrupted(f"signal {guard.received} at step {step}; checkpoint written")
         return self._finish(ctx, step, clock, status)
+
+    def _curve_history(self, rule: PlateauRule, step: int) -> list[float]:
+        """The plateau metric's values already on the curve up to `step` (a resumed run's evaluations)."""
+        path = self.out_dir / FILES["curve"]
+        if step == 0 or not path.is_file():
+            return []
+        with path.open(newline="") as handle:
+            return [float(row[rule.metric]) for row in csv.DictReader(handle) if int(row["step"]) <= step]
+
+    def _stop_reason(self, step: int, status: dict, rule: PlateauRule | None) -> str:
+        if status["status"] != "ok":
+            return DIVERGED
+        if status.get("plateau_at_step"):
+            return PLATEAU
+        return CAP if rule else BUDGET
 
     def _finish(self, ctx: StepContext, step: int, clock: Clock, status: dict) -> dict:
         samples = self._samples(ctx)
@@ -370,6 +395,7 @@ class Trainer:
         })
         summary = {
             **status,
+            "stop_reason": self._stop_reason(step, status, PlateauRule.from_train(self.train_cfg)),
             "steps": step,
             "seconds": round(clock.seconds, 3),
             "seconds_per_step": round(clock.seconds / max(step, 1), 5),

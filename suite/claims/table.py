@@ -15,7 +15,7 @@ and `write_claims_table` writes CSV, Markdown, LaTeX and HTML.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +30,7 @@ from suite.claims.runs import MeasurementMissing, RunOutputs
 from suite.claims.verdict import (NOT_RUN, Context, Decision, Evidence, decide, evidence_for,
                                   seeds_needed)
 from suite.io import write_text
+from suite.plateau import CAP, PLATEAU
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COLUMNS = ("id", "source", "family", "statement", "scale", "seeds", "statistic", "effect", "ci_low", "ci_high",
@@ -79,11 +80,21 @@ def where_it_runs(claim: Claim) -> str:
     return ", ".join(f"{grid.config} ({scale})" for scale, grid in grids) or "no config yet"
 
 
-def _still_improving(runs: list[RunOutputs], metric: str) -> str:
-    """'k of n runs still improving ...' when some run's `metric` curve (lower is better) was still
-    improving beyond its noise over the last fifth of training (statistics.still_improving)."""
-    told = []
+def _still_improving(runs: list[RunOutputs], metric: str) -> tuple[str, str]:
+    """('k of n runs still improving ...' or '', 'stops: ...'). A run trained to a plateau rule has
+    finished when it plateaued and was still improving when it hit the rule's cap (train.json's
+    stop_reason); a run of fixed iterations is still improving when its `metric` curve (lower is better)
+    fell beyond its noise over the last fifth of training (statistics.still_improving)."""
+    told, stops = [], Counter()
     for run in runs:
+        try:
+            reason = run.train.get("stop_reason")
+        except MeasurementMissing:
+            reason = None
+        if reason in (PLATEAU, CAP):
+            stops[reason] += 1
+            told.append(reason == CAP)
+            continue
         try:
             curve = run.curve
         except MeasurementMissing:
@@ -91,7 +102,8 @@ def _still_improving(runs: list[RunOutputs], metric: str) -> str:
         if metric in curve:
             told.append(statistics.still_improving(curve["step"], curve[metric], lower_is_better=True).improving)
     improving = sum(flag is True for flag in told)
-    return f"{improving} of {len(told)} runs still improving at their last evaluation" if improving else ""
+    stopped = "stops: " + ", ".join(f"{count} {reason}" for reason, count in sorted(stops.items())) if stops else ""
+    return (f"{improving} of {len(told)} runs still improving at their last evaluation" if improving else ""), stopped
 
 
 def _worst_for_diverged(values: list[np.ndarray]) -> tuple[list[np.ndarray], str]:
@@ -144,7 +156,9 @@ def evaluate(claim: Claim, runs: list[RunOutputs], experiment: str | None) -> Ou
         notes += [note] if note else []
     improving = ""
     if claim.improving_metric:
-        improving = _still_improving([run for ok in kept for run in ok if not run.diverged()], claim.improving_metric)
+        improving, stops = _still_improving([run for ok in kept for run in ok if not run.diverged()],
+                                            claim.improving_metric)
+        notes += [stops] if stops else []
     if not claim.counts_successes:
         lost = sum(np.asarray(v, dtype=float).size - statistics.finite(v).size for v in values)
         if lost:

@@ -1,5 +1,6 @@
 """Every verdict rule and reason code on synthetic runs built for it, and the families' adjustment."""
 
+import json
 import math
 import subprocess
 import sys
@@ -259,3 +260,19 @@ def test_writers_and_cli(tmp_path):
     out = subprocess.run([sys.executable, "-m", "suite", "claims", "--study", str(tmp_path / "synth")],
                          cwd=REPO, capture_output=True, text=True, check=True)
     assert "sngan-cheaper-than-gp" in out.stdout and "reason code" in out.stdout
+
+
+def test_runs_that_hit_the_plateau_rules_cap_are_budget_bound(tmp_path):
+    def stopped(folder, reason):
+        summary = json.loads((folder / "train.json").read_text())
+        (folder / "train.json").write_text(json.dumps({**summary, "stop_reason": reason}))
+
+    runs = study(tmp_path, [1.0, 1.1, 0.9, 1.05], [2.0, 2.2, 1.8, 2.1])
+    for folder in runs:
+        stopped(folder, "plateau")
+    settled = judged(runs, claim(improving_metric="domain_fid")).iloc[0]
+    assert settled["verdict"] == REPRODUCED and "stops: 8 plateau" in settled["reason"]
+    stopped(runs[0], "cap")
+    capped = judged(runs, claim(improving_metric="domain_fid")).iloc[0]
+    assert capped["reason_code"] == BUDGET_BOUND and "1 of 8 runs still improving" in capped["reason"]
+    assert "stops: 1 cap, 7 plateau" in capped["reason"]

@@ -6,6 +6,7 @@ skipped (logged), never an error.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -32,6 +33,7 @@ from suite.claims.measures import final_metric  # noqa: E402
 from suite.claims.successes import domain_counts, succeeded, threshold_for  # noqa: E402
 from suite.report.kinds import KINDS  # noqa: E402
 from suite.report.tables import REAL, metric_label  # noqa: E402
+from suite.plateau import CAP, PLATEAU  # noqa: E402
 from suite.runspec import FILES, load_run_record  # noqa: E402
 from suite.statistics import paired_table, t_interval  # noqa: E402
 
@@ -194,6 +196,26 @@ def score_by_setting(runs: pd.DataFrame, metric: str, out_dir: Path) -> list[Fig
     return figures
 
 
+STOP_MARKERS = {PLATEAU: "o", CAP: "x"}
+
+
+def _mark_stops(ax, group: pd.DataFrame, usable: dict[str, list[pd.DataFrame]], metric: str, colors) -> bool:
+    """Mark where each run trained to a plateau rule stopped (its last curve point): o where it plateaued,
+    x where it hit the cap. True when any run was marked."""
+    marked = False
+    for _, r in group.iterrows():
+        summary = Path(r["run_dir"]) / FILES["train"]
+        if r["method"] not in usable or not summary.is_file():
+            continue
+        reason = json.loads(summary.read_text()).get("stop_reason")
+        frames = [f for f in usable[r["method"]] if int(f["seed"].iloc[0]) == int(r["seed"])]
+        if reason in STOP_MARKERS and frames and not frames[0][metric].dropna().empty:
+            last = frames[0].dropna(subset=[metric]).iloc[-1]
+            ax.plot(last["step"], last[metric], STOP_MARKERS[reason], color=colors[r["method"]], ms=6, mfc="none")
+            marked = True
+    return marked
+
+
 def curves(runs: pd.DataFrame, metrics: list[str], out_dir: Path) -> list[Figure]:
     """Per (data, arch, metric in curve.csv): mean over seeds with a min-max band, vs step and vs training
     CPU seconds (wall seconds for curves recorded before CPU time was)."""
@@ -212,11 +234,14 @@ def curves(runs: pd.DataFrame, metrics: list[str], out_dir: Path) -> list[Figure
                 _plot_band(axes[0], frames, "step", metric, colors[m], m)
                 if time_axis in frames[0].columns:
                     _plot_band(axes[1], frames, time_axis, metric, colors[m], m)
+            stopped = _mark_stops(axes[0], group, usable, metric, colors)
             axes[0].set_xlabel("generator step")
             axes[1].set_xlabel("training CPU seconds" if cpu else "wall seconds")
             axes[0].set_ylabel(metric_label(metric))
             axes[0].legend(fontsize=8)
             title = f"{metric_label(metric)} over training: {data} / {arch} (mean, band = seed min-max)"
+            if stopped:
+                title += "; each run's stop: o plateau, x cap"
             fig.suptitle(title, fontsize=10)
             figures.append(_save(fig, out_dir, f"curve_{safe(metric)}_{safe(data)}_{safe(arch)}", "curve", title))
     return figures

@@ -62,3 +62,23 @@ def test_band_against_seconds_uses_the_seeds_mean_time_per_step():
     line = ax.get_lines()[0]
     assert line.get_xdata().tolist() == [5.0, 10.0] and line.get_ydata().tolist() == [4.0, 2.0]
     plt.close(fig)
+
+
+def test_curves_mark_where_each_run_stopped(tmp_path):
+    import json
+
+    from suite.report.figures import _mark_stops
+
+    rows = []
+    for seed, (reason, last) in enumerate([("plateau", 40.0), ("cap", 35.0), ("budget", 30.0)]):
+        run = tmp_path / f"seed{seed}"
+        run.mkdir()
+        (run / "train.json").write_text(json.dumps({"status": "ok", "stop_reason": reason}))
+        rows.append({"method": "sngan", "seed": seed, "run_dir": str(run)})
+    frames = [pd.DataFrame({"step": [100, 200], "domain_fid": [90.0, last], "seed": [seed, seed]})
+              for seed, last in enumerate([40.0, 35.0, 30.0])]
+    fig, ax = plt.subplots()
+    assert _mark_stops(ax, pd.DataFrame(rows), {"sngan": frames}, "domain_fid", {"sngan": "k"})
+    marks = [(line.get_marker(), line.get_xdata()[0], line.get_ydata()[0]) for line in ax.get_lines()]
+    assert marks == [("o", 200, 40.0), ("x", 200, 35.0)]  # a fixed-budget run gets no mark
+    plt.close(fig)

@@ -46,8 +46,8 @@ def test_a_record_without_attention_block_counts_as_attention():
     assert not sagan.RESIDUAL_AT_8.matches(record(method))
 
 
-def test_attention_below_residual_is_reproduced(tmp_path):
-    fids = {"attention": [20.0, 21.5, 19.0, 22.0, 20.5], "residual": [30.0, 33.0, 28.5, 31.0, 35.0]}
+def write_block_runs(tmp_path, fids: dict) -> None:
+    """Run folders of attention and residual blocks at 8 x 8 with these domain FIDs (None: diverged)."""
     for block, values in fids.items():
         for seed, fid in enumerate(values):
             folder = tmp_path / "synth" / "runs" / "fashion32" / "dcgan" / f"sagan-{block}-8" / f"seed{seed}"
@@ -55,7 +55,13 @@ def test_attention_below_residual_is_reproduced(tmp_path):
             (folder / "run.yaml").write_text(yaml.safe_dump(
                 {"experiment": "synth", **record(sagan_method(8, attention_block=block)), "arch_name": "dcgan",
                  "method_name": f"sagan-{block}-8", "seed": seed}))
-            (folder / "metrics.json").write_text(json.dumps({"status": "ok", "metrics": {"domain_fid": fid}}))
+            status = "ok" if fid is not None else "diverged"
+            (folder / "metrics.json").write_text(json.dumps({"status": status, "metrics": {"domain_fid": fid}}))
+
+
+def test_attention_below_residual_is_reproduced(tmp_path):
+    fids = {"attention": [20.0, 21.5, 19.0, 22.0, 20.5], "residual": [30.0, 33.0, 28.5, 31.0, 35.0]}
+    write_block_runs(tmp_path, fids)
     result = claims_table(find_runs(tmp_path / "synth"), [CLAIMS[RESIDUAL.format(8)]]).iloc[0]
     assert result["verdict"] == REPRODUCED and result["seeds"] == "5 vs 5"
     assert result["effect"] == pytest.approx(sum(fids["attention"]) / 5 - sum(fids["residual"]) / 5)
@@ -67,15 +73,7 @@ def test_the_training_outcome_claims_score_a_diverged_run_worst(tmp_path):
     for claim_id in ids:
         assert CLAIMS[claim_id].improving_metric == "domain_fid" and CLAIMS[claim_id].diverged_is_worst, claim_id
     fids = {"attention": [20.0, 21.5, 19.0, None], "residual": [30.0, 33.0, 28.5]}  # attention's seed 3 diverged
-    for block, values in fids.items():
-        for seed, fid in enumerate(values):
-            folder = tmp_path / "synth" / "runs" / "fashion32" / "dcgan" / f"sagan-{block}-8" / f"seed{seed}"
-            folder.mkdir(parents=True)
-            (folder / "run.yaml").write_text(yaml.safe_dump(
-                {"experiment": "synth", **record(sagan_method(8, attention_block=block)), "arch_name": "dcgan",
-                 "method_name": f"sagan-{block}-8", "seed": seed}))
-            status = "ok" if fid is not None else "diverged"
-            (folder / "metrics.json").write_text(json.dumps({"status": status, "metrics": {"domain_fid": fid}}))
+    write_block_runs(tmp_path, fids)
     result = claims_table(find_runs(tmp_path / "synth"), [CLAIMS[RESIDUAL.format(8)]]).iloc[0]
     # the diverged attention run counts as the claim's worst finite FID (33.0), against attention
     assert result["seeds"] == "4 vs 3"

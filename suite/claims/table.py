@@ -186,10 +186,13 @@ class Family:
 
 
 def judge_family(outcomes: list[Outcome], members: list[Claim], alpha: float = statistics.ALPHA) -> Family:
-    """Screen, then adjust, one family. A member that did not run (or is not in this table) counts as
-    testable, so it keeps its place in m; its p counts as 1."""
+    """Screen, then adjust, one family: its members and every claim of the outcomes that ran. A member
+    that did not run (or is not in this table) counts as testable, so it keeps its place in m; its p
+    counts as 1."""
     by_id = {outcome.claim.id: outcome for outcome in outcomes}
-    ids = list(dict.fromkeys([claim.id for claim in members] + list(by_id)))
+    # every claim tested here is in the family, registered at this scale or not
+    ran = [claim_id for claim_id, outcome in by_id.items() if outcome.evidence is not None]
+    ids = list(dict.fromkeys([claim.id for claim in members] + ran))
     smallest = []
     for claim_id in ids:
         outcome = by_id.get(claim_id)
@@ -220,8 +223,8 @@ def judge(outcomes: list[Outcome], registered: list[Claim] | None = None) -> lis
         if study_scale in SCALES:
             known = {claim.id for claim in registered}
             members = family_members(name, study_scale, registered + [o.claim for o in here if o.claim.id not in known])
-        else:  # a study of no registered scale has no registered design: its family is its own claims
-            members = [o.claim for o in here]
+        else:  # a study of no registered scale has no registered design: its family is the claims it ran
+            members = [o.claim for o in here if o.evidence is not None]
         families[name] = judge_family(here, members)
     judged = []
     for outcome in outcomes:

@@ -242,12 +242,17 @@ def test_claims_import_no_torch_and_no_report():
     assert out.stdout.strip() == "[]"
 
 
-def test_outcomes_without_evidence_keep_their_place_in_m():
-    first, second = claim("test-a"), claim("test-b")
+def test_outcomes_without_evidence_keep_their_place_in_m_at_a_registered_scale():
+    first, second = claim("test-a"), claim("test-b")  # both registered at cpu-small
     evidence = Evidence(-1.0, -1.5, -0.5, 0.03, (3, 3))
-    rows = verdict_rows([Outcome(first, "study t", evidence, values=[np.zeros(3), np.ones(3)]),
-                         Outcome(second, "study t", None, "not run here")]).set_index("id")
-    assert rows.loc["test-a", "family_m"] == 2 and rows.loc["test-a", "holm_p"] == pytest.approx(0.06)
+
+    def rows(scale):
+        return verdict_rows([Outcome(first, scale, evidence, values=[np.zeros(3), np.ones(3)]),
+                             Outcome(second, scale, None, "not run here")]).set_index("id").loc["test-a"]
+
+    assert rows("cpu-small")["family_m"] == 2 and rows("cpu-small")["holm_p"] == pytest.approx(0.06)
+    # a study of its own has no registered design: its family is the claims it ran
+    assert rows("study mine")["family_m"] == 1 and rows("study mine")["holm_p"] == pytest.approx(0.03)
 
 
 @pytest.mark.slow

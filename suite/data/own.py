@@ -21,8 +21,9 @@ from suite.io import sha256_file
 TEST_EVERY = 5
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 GRAY_MODES = ("1", "L", "LA")  # Pillow modes read as one channel; every other mode as RGB
-FOLDER_PROTOCOL = ("centre crop to the largest square, resized to {size}x{size} (Pillow ImageOps.fit, bicubic, "
-                   "antialiased); {mode}; images under {size} px on a side are refused, never enlarged")
+FOLDER_PROTOCOL = ("centre crop to the largest square (offsets rounded down), then resized to {size}x{size} "
+                   "(Pillow bicubic, antialiased); {mode}; images under {size} px on a side are refused, "
+                   "never enlarged")
 NPZ_PROTOCOL = "array x taken as it is (uint8, [N, C, {size}, {size}]); no resize"
 
 
@@ -84,8 +85,18 @@ def describe_folder(name: str, path: str, size: int) -> dict:
             "protocol": FOLDER_PROTOCOL.format(size=size, mode=mode)}
 
 
+def _square(image, size: int):
+    """FOLDER_PROTOCOL: the centre square cropped first, so resampling never reads the pixels cut off."""
+    from PIL import Image
+
+    width, height = image.size
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    return image.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
+
+
 def _load_folder(definition: dict, split: str) -> ImageData:
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     root, size = Path(definition["path"]), definition["size"]
     files = _image_files(root)
@@ -99,7 +110,7 @@ def _load_folder(definition: dict, split: str) -> ImageData:
         file = files[index]
         try:
             with Image.open(file) as image:
-                square = ImageOps.fit(image.convert(mode), (size, size), Image.Resampling.BICUBIC)
+                square = _square(image.convert(mode), size)
         except OSError as error:
             raise DataMissingError(f"cannot read {file} ({error})") from None
         images.append(np.asarray(square, dtype=np.uint8).reshape(size, size, -1).transpose(2, 0, 1))

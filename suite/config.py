@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,7 @@ class Study:
 
     config: dict
     runs: tuple[RunSpec, ...]
+    datasets: dict = field(default_factory=dict)  # the study's own data sets: name -> definition (as runs record it)
 
     @property
     def experiment(self) -> str:
@@ -303,8 +304,6 @@ def resolve_study(raw: dict) -> Study:
         except ConfigError as error:
             raise ConfigError(f"config error at datasets.{name}: {error}") from None
         register_own(name, own_data[name])
-    if own_data:
-        config["datasets"] = own_data
     runs: dict[tuple, RunSpec] = {}
     checked_pairs = set()
     for index, grid in enumerate(config["grids"]):
@@ -346,7 +345,7 @@ def resolve_study(raw: dict) -> Study:
     for arch in config["report"].get("part_costs", []):
         if arch not in archs_with_runs:
             raise ConfigError(f"config error at report.part_costs: arch {arch!r} has no run in this study; allowed: {', '.join(sorted(archs_with_runs))}")
-    return Study(config=config, runs=tuple(runs.values()))
+    return Study(config=config, runs=tuple(runs.values()), datasets=own_data)
 
 
 class _StudyLoader(yaml.SafeLoader):
@@ -448,8 +447,8 @@ def write_floor_protocol(study: Study, data: str, results: Path | str = "results
     from suite.io import write_text_if_changed
 
     protocol = {"data": data, "device": study.config["device"], "evaluate": study.config["evaluate"]}
-    if data in study.config.get("datasets", {}):
-        protocol["dataset"] = study.config["datasets"][data]
+    if data in study.datasets:
+        protocol["dataset"] = study.datasets[data]
     return write_text_if_changed(Path(results) / study.experiment / "reference" / data / "protocol.yaml",
                                  yaml.safe_dump(protocol, sort_keys=False))
 
@@ -462,7 +461,7 @@ def write_own_datasets(study: Study, cache: Path | str = "results/cache") -> lis
 
     return [write_text_if_changed(Path(cache) / "data" / f"{own_key(name, definition)}.yaml",
                                   yaml.safe_dump(definition, sort_keys=False))
-            for name, definition in study.config.get("datasets", {}).items()]
+            for name, definition in study.datasets.items()]
 
 
 def write_cost_base(study: Study, arch: str, results: Path | str = "results") -> Path:

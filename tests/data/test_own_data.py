@@ -85,7 +85,8 @@ def test_a_study_records_its_data_set_in_each_run(tmp_path):
     study = resolve_study(folder_study(tmp_path / "pets"))
     run = study.runs[0]
     assert run.data == "mine" and run.run_id.startswith("mine/dcgan-tiny/")
-    assert run.dataset == study.config["datasets"]["mine"] and run.dataset["images"] == 10
+    assert run.dataset == study.datasets["mine"] and run.dataset["images"] == 10
+    assert study.config["datasets"] == folder_study(tmp_path / "pets")["datasets"], "the study file reloads as written"
     assert run.describe()["dataset"]["sha256"] == run.dataset["sha256"]
     assert DATASETS["mine"].shape == (3, 32, 32)
 

@@ -48,7 +48,7 @@ DOMAIN = STUDY.config["domain_classifier"]
 OFFLINE_INCEPTION = STUDY.config["evaluate"]["inception_weights"] == "offline"
 DOMAIN_KEY = f"s{DOMAIN['seed']}-e{DOMAIN['epochs']}" + (f"-n{DOMAIN['n_train']}" if DOMAIN["n_train"] else "")
 # The study's own data sets by their name in the shared cache (content hash and size in it).
-OWN_DATA = {own_key(name, definition): name for name, definition in STUDY.config.get("datasets", {}).items()}
+OWN_DATA = {own_key(name, definition): name for name, definition in STUDY.datasets.items()}
 
 
 wildcard_constraints:
@@ -89,8 +89,7 @@ def inception_weights():
 
 def cache_name(data):
     """A data set's folder name in the shared cache: its name, or for the study's own its content key."""
-    own = STUDY.config.get("datasets", {})
-    return own_key(data, own[data]) if data in own else data
+    return own_key(data, STUDY.datasets[data]) if data in STUDY.datasets else data
 
 
 def domain_classifier(data):

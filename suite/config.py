@@ -244,6 +244,27 @@ def _machine_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
+def _check_own_counts(spec: RunSpec) -> None:
+    """A study's own data set may be small: the batch, the reference images and the real-data floor's images
+    must each fit the split they are drawn from."""
+    from suite.data.own import split_indices
+    from suite.runspec import inception_counts
+
+    sizes = {split: len(split_indices(spec.dataset["images"], split)) for split in ("train", "test")}
+    evaluate = spec.evaluate
+    held_out = "train" if evaluate["ref_split"] == "test" else "test"
+    wanted = [("train.batch_size", spec.train["batch_size"], "train"),
+              ("evaluate.n_ref", evaluate["n_ref"], evaluate["ref_split"]),
+              ("evaluate.n_gen (the real-data floor's images)", evaluate["n_gen"], held_out)]
+    if evaluate["inception"]:
+        wanted.append(("evaluate.inception_n_ref", inception_counts(evaluate)[1], evaluate["ref_split"]))
+    for key, count, split in wanted:
+        if count > sizes[split]:
+            raise ConfigError(f"config error at {key}: {count} images of data set {spec.data!r}, whose {split} "
+                              f"split holds {sizes[split]} of its {spec.dataset['images']}; allowed: at most "
+                              f"{sizes[split]}")
+
+
 def _check_output(net: str, family: str, output, expected: tuple) -> None:
     if tuple(output.shape) != expected:
         raise ConfigError(f"the {net} of family {family} gives {list(output.shape)} on a batch of 2; "
@@ -335,6 +356,8 @@ def resolve_study(raw: dict) -> Study:
                         if checked not in checked_pairs:
                             checked_pairs.add(checked)
                             _check_run(spec)
+                            if spec.dataset is not None:
+                                _check_own_counts(spec)
     # The resolved config names every arch of its runs, each complete (the report reads archs from it).
     config["archs"] = {spec.arch_name: spec.arch for spec in runs.values()}
     reference = config["report"].get("reference_method")

@@ -11,7 +11,6 @@ the module re-runs exactly the runs that use it).
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 from dataclasses import dataclass
@@ -119,9 +118,8 @@ def verify_records(records: dict[str, dict], where: str) -> None:
     """ConfigError when a recorded part's module file now differs from the sha256 recorded: the record is
     stale, and the study must be loaded again to record the new code."""
     for kind, record in records.items():
-        module_name = record["path"].partition(":")[0]
-        _import(module_name, f"{where}: {kind} {record['path']!r}")
-        current = sha256_file(importlib.util.find_spec(module_name).origin)
+        module = _import(record["path"].partition(":")[0], f"{where}: {kind} {record['path']!r}")
+        current = sha256_file(module.__file__)
         if current != record["sha256"]:
             raise ConfigError(f"{where}: {kind} {record['path']} changed since the run was recorded (sha256 "
                               f"{record['sha256'][:12]}, now {current[:12]}); allowed: the recorded code; load "

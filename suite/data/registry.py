@@ -64,8 +64,8 @@ def register_own(name: str, definition: dict) -> DataSet:
 
 
 def own_key(name: str, definition: dict) -> str:
-    """The name of a study's own data set in the shared cache: its content hash and size in it, so the
-    cached classifier and reference statistics follow the content, whatever study names it."""
+    """The name of a study's own data set in the shared cache, its content hash and size in it: the cached
+    classifier and reference statistics follow the content."""
     return f"{name}-{definition['sha256'][:12]}-s{definition['size']}"
 
 

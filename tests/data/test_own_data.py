@@ -19,6 +19,8 @@ def folder_study(path, kind="image-folder", name="mine") -> dict:
     study["datasets"] = {name: {"kind": kind, "path": str(path), "size": 32}}
     study["archs"] = {"dcgan-tiny": {"family": "dcgan", "width": 2}}
     study["grids"][0].update(data=[name], archs=["dcgan-tiny"])
+    study["train"]["batch_size"] = 4
+    study["evaluate"].update(n_gen=4, n_ref=2)  # a split of the smallest folder here (10 images) holds 2
     return study
 
 
@@ -139,3 +141,20 @@ def test_own_names_may_not_shadow_shipped_ones_and_kinds_are_checked(tmp_path):
         resolve_study(folder_study(tmp_path / "pets", name="fashion32"))
     with pytest.raises(ConfigError, match=r"datasets.mine.kind: 'folder' is not allowed; allowed: image-folder, npz"):
         resolve_study(folder_study(tmp_path / "pets", kind="folder"))
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda study: study["train"].update(batch_size=21),
+     r"config error at train.batch_size: 21 images of data set 'mine', whose train split holds 20 of its 25; "
+     r"allowed: at most 20"),
+    (lambda study: study["evaluate"].update(domain=True, n_ref=6),
+     r"config error at evaluate.n_ref: 6 images of data set 'mine', whose test split holds 5 of its 25"),
+])
+def test_counts_beyond_a_split_of_an_own_data_set_are_refused(tmp_path, change, message):
+    write_image_folder(tmp_path / "pets", count=25, size=(32, 32))
+    study = folder_study(tmp_path / "pets")
+    study["evaluate"].update(n_gen=8, n_ref=4)
+    study["train"]["batch_size"] = 8
+    change(study)
+    with pytest.raises(ConfigError, match=message):
+        resolve_study(study)

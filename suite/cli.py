@@ -142,11 +142,7 @@ def cmd_part_costs(args) -> int:
     if not Path(args.base).is_file():
         raise ConfigError(f"--base {args.base} does not exist; rule measure_part_costs reads the one the "
                           "workflow writes for each arch of report.part_costs")
-    base = RunSpec.from_dict({"method_name": None, "method": None, **parse_yaml(Path(args.base).read_text())})
-    if base.dataset is not None:
-        from suite.data import register_own
-
-        register_own(base.data, base.dataset)
+    base = _ready(RunSpec.from_dict({"method_name": None, "method": None, **parse_yaml(Path(args.base).read_text())}))
     costs = part_costs(base)
     io.write_json(Path(args.out), costs)
     log.info("part costs on %s: %s", base.arch_name,

@@ -244,25 +244,25 @@ def _machine_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def _check_own_counts(spec: RunSpec) -> None:
-    """A study's own data set may be small: the batch, the reference images and the real-data floor's images
-    must each fit the split they are drawn from."""
-    from suite.data.own import split_indices
+def _references_drawn(evaluate: dict) -> list[tuple[str, int, str]]:
+    """(key, images, split) of the real images a scoring under `evaluate` draws for its references."""
     from suite.runspec import inception_counts
 
-    sizes = {split: len(split_indices(spec.dataset["images"], split)) for split in ("train", "test")}
-    evaluate = spec.evaluate
-    held_out = "train" if evaluate["ref_split"] == "test" else "test"
-    wanted = [("train.batch_size", spec.train["batch_size"], "train"),
-              ("evaluate.n_ref", evaluate["n_ref"], evaluate["ref_split"]),
-              ("evaluate.n_gen (the real-data floor's images)", evaluate["n_gen"], held_out)]
+    drawn = [("evaluate.n_ref", evaluate["n_ref"], evaluate["ref_split"])]
     if evaluate["inception"]:
-        wanted.append(("evaluate.inception_n_ref", inception_counts(evaluate)[1], evaluate["ref_split"]))
-    for key, count, split in wanted:
-        if count > sizes[split]:
-            raise ConfigError(f"config error at {key}: {count} images of data set {spec.data!r}, whose {split} "
-                              f"split holds {sizes[split]} of its {spec.dataset['images']}; allowed: at most "
-                              f"{sizes[split]}")
+        drawn.append(("evaluate.inception_n_ref", inception_counts(evaluate)[1], evaluate["ref_split"]))
+    return drawn
+
+
+def _check_own_counts(name: str, definition: dict, drawn: list[tuple[str, int, str]]) -> None:
+    """A study's own data set may be small: each count drawn from one of its splits must fit that split."""
+    from suite.data.own import split_indices
+
+    for key, count, split in drawn:
+        size = len(split_indices(definition["images"], split))
+        if count > size:
+            raise ConfigError(f"config error at {key}: {count} images of data set {name!r}, whose {split} "
+                              f"split holds {size} of its {definition['images']}; allowed: at most {size}")
 
 
 def _check_output(net: str, family: str, output, expected: tuple) -> None:
@@ -335,6 +335,9 @@ def resolve_study(raw: dict) -> Study:
         train = deep_merge(config["train"], grid.get("train", {}))
         evaluate = deep_merge(config["evaluate"], grid.get("evaluate", {}))
         for data in grid["data"]:
+            if data in own_data:
+                _check_own_counts(data, own_data[data],
+                                  [("train.batch_size", train["batch_size"], "train"), *_references_drawn(evaluate)])
             for arch_name in grid["archs"]:
                 arch = _arch_spec(arch_name, config["archs"], f"grids[{index}].archs")
                 for method_name, entry_name, setting in grid_methods(grid):
@@ -356,8 +359,13 @@ def resolve_study(raw: dict) -> Study:
                         if checked not in checked_pairs:
                             checked_pairs.add(checked)
                             _check_run(spec)
-                            if spec.dataset is not None:
-                                _check_own_counts(spec)
+    # The real-data floor of each data set scores under the study's own `evaluate`, on the split the
+    # reference does not use.
+    floor = config["evaluate"]
+    held_out = "train" if floor["ref_split"] == "test" else "test"
+    for data in {spec.data for spec in runs.values()} & set(own_data):
+        _check_own_counts(data, own_data[data], [("evaluate.n_gen (the real-data floor's images)", floor["n_gen"],
+                                                  held_out), *_references_drawn(floor)])
     # The resolved config names every arch of its runs, each complete (the report reads archs from it).
     config["archs"] = {spec.arch_name: spec.arch for spec in runs.values()}
     reference = config["report"].get("reference_method")

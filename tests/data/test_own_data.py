@@ -149,6 +149,9 @@ def test_own_names_may_not_shadow_shipped_ones_and_kinds_are_checked(tmp_path):
      r"allowed: at most 20"),
     (lambda study: study["evaluate"].update(domain=True, n_ref=6),
      r"config error at evaluate.n_ref: 6 images of data set 'mine', whose test split holds 5 of its 25"),
+    (lambda study: study["evaluate"].update(n_gen=21),
+     r"config error at evaluate.n_gen \(the real-data floor's images\): 21 images of data set 'mine', whose "
+     r"train split holds 20"),
 ])
 def test_counts_beyond_a_split_of_an_own_data_set_are_refused(tmp_path, change, message):
     write_image_folder(tmp_path / "pets", count=25, size=(32, 32))

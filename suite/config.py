@@ -210,10 +210,11 @@ def _arch_spec(name: str, archs: dict, where: str) -> dict:
 def _user_parts(method: dict, arch: dict, where: str) -> dict:
     """What the run records of the parts that come from the user's own code: kind -> path, sha256, version."""
     from suite.methods import resolve_method, user_parts
-    from suite.models import user_family
+    from suite.models import user_family, user_norm
 
     try:
-        parts = user_parts(resolve_method(method)) | {"family": user_family(arch["family"])}
+        parts = user_parts(resolve_method(method)) | {"d_norm": user_norm(method["d_norm"]),
+                                                      "family": user_family(arch["family"])}
     except ConfigError as error:
         raise ConfigError(f"config error at {where}: {error}") from None
     return {kind: part.record() for kind, part in parts.items() if part is not None}

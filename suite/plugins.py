@@ -2,7 +2,7 @@
 
 A study names such a part by `module:attribute` (`mygan.losses:relativistic`), or by the name of an
 entry point its package registers in the part's group (`ganbench.losses`, `ganbench.constraints`,
-`ganbench.archs`). The module is imported from the installed packages or from the working directory
+`ganbench.norms`, `ganbench.archs`). The module is imported from the installed packages or from the working directory
 the study runs in. Each kind's registry (losses, penalties, model families) calls `load_part` with the
 check its own parts pass; `UserPart.record` is what a run records of it (its identity, so a change to
 the module re-runs exactly the runs that use it).
@@ -21,7 +21,8 @@ from typing import Callable
 from suite.errors import ConfigError
 from suite.io import sha256_file
 
-GROUPS = {"loss": "ganbench.losses", "constraint": "ganbench.constraints", "family": "ganbench.archs"}
+GROUPS = {"loss": "ganbench.losses", "constraint": "ganbench.constraints", "d_norm": "ganbench.norms",
+          "family": "ganbench.archs"}
 FORM = "module:attribute"
 
 
@@ -88,7 +89,7 @@ _LOADED: dict[tuple[str, str], UserPart] = {}
 
 
 def load_part(kind: str, name: str, check: Callable[[object, str], None]) -> UserPart:
-    """The user part `name` of `kind` ("loss", "constraint", "family"), imported and passed through `check`
+    """The user part `name` of `kind` (a key of GROUPS), imported and passed through `check`
     (which raises ConfigError naming what is wrong); loaded once per process."""
     key = (kind, name)
     if key in _LOADED:

@@ -30,7 +30,8 @@ from suite.plugins import UserPart
 
 
 def user_parts(spec: MethodSpec) -> dict[str, UserPart]:
-    """The parts of `spec` that come from the user's own code (field -> part), loaded and checked."""
+    """The loss and constraint of `spec` that come from the user's own code (field -> part), loaded and
+    checked; an own `d_norm` is built, and so loaded, by the models (suite.models.user_norm)."""
     found = {"loss": user_loss(spec.loss), "constraint": user_constraint(spec.constraint)}
     return {field: part for field, part in found.items() if part is not None}
 

@@ -23,7 +23,7 @@ ALLOWED: dict[str, tuple] = {
 }
 
 # Fields a user's own part may fill (suite.plugins), beside the shipped names of ALLOWED.
-USER_PART_FIELDS = ("loss", "constraint")
+USER_PART_FIELDS = ("loss", "constraint", "d_norm")
 
 # A method composed without a preset must name these; the others have defaults.
 REQUIRED = ("loss", "constraint", "d_norm", "g_norm", "optimizer", "lr_d", "lr_g", "n_dis")

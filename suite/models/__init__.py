@@ -21,7 +21,7 @@ from suite.runspec import net_params
 from suite.models import dcgan, mlp, random_arch, resnet, resnet_deep, variants
 from suite.models.layers import (CRITIC_NORMS, GENERATOR_NORMS, Critic, Generator,
                                  count_main_path_layers, count_weight_layers, critic_layers,
-                                 generator_layers)
+                                 generator_layers, user_norm)
 
 IMAGE_SIZE = 32
 
@@ -240,4 +240,5 @@ def describe(arch: Mapping, spec, data_shape: tuple, latent_dim: int = 128) -> d
 
 __all__ = ["ARCHS", "ArchFamily", "CRITIC_NORMS", "Critic", "GENERATOR_NORMS", "Generator",
            "Param", "arch_json_schema", "build_models", "check_family", "count_main_path_layers",
-           "count_weight_layers", "describe", "net_params", "resolve_arch", "resolve_family", "user_family"]
+           "count_weight_layers", "describe", "net_params", "resolve_arch", "resolve_family", "user_family",
+           "user_norm"]

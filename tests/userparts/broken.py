@@ -34,3 +34,15 @@ def _critic(layers, data_shape, width):
 
 WrongImageSize = ArchFamily("wrong", "G draws 4x4 images", _generator, _critic, {"width": Param(8, 1, "unused")})
 not_a_family = {"build_generator": _generator}
+
+
+class pooling_norm:
+    """norm2d halves the feature map: not a norm."""
+
+    @staticmethod
+    def norm2d(channels):
+        return nn.AvgPool2d(2, ceil_mode=True)
+
+    @staticmethod
+    def norm1d(features):
+        return nn.Identity()

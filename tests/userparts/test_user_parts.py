@@ -14,11 +14,12 @@ from suite.methods import critic_loss, critic_penalty, generator_loss, resolve_m
 from suite.models import build_models
 from suite.runspec import load_run
 from tests.conftest import REPO
-from tests.userparts import losses, nets, penalties
+from tests.userparts import losses, nets, norms, penalties
 
 OWN_LOSS = "tests.userparts.losses:smooth_hinge"
 OWN_PENALTY = "tests.userparts.penalties:r1"
 OWN_FAMILY = "tests.userparts.nets:TwoLayerNets"
+OWN_NORM = "tests.userparts.norms:pixel_norm"
 
 
 def own_study(method: dict | None = None, arch: dict | None = None) -> dict:
@@ -41,13 +42,14 @@ def test_the_shipped_studies_keep_their_run_hashes():
 
 
 def test_own_parts_are_recorded_with_their_files_hash():
-    method = {"loss": OWN_LOSS, "constraint": OWN_PENALTY, "d_norm": "none", "g_norm": "bn", "optimizer": "adam",
+    method = {"loss": OWN_LOSS, "constraint": OWN_PENALTY, "d_norm": OWN_NORM, "g_norm": "bn", "optimizer": "adam",
               "lr_d": 2.0e-4, "lr_g": 2.0e-4, "betas": [0.0, 0.9], "n_dis": 1}
     study = resolve_study(own_study(method))
     run = study.run("fashion32", "two", "mine", 0)
     assert run.parts == {
         "loss": {"path": OWN_LOSS, "sha256": sha256_file(losses.__file__)},
         "constraint": {"path": OWN_PENALTY, "sha256": sha256_file(penalties.__file__)},
+        "d_norm": {"path": OWN_NORM, "sha256": sha256_file(norms.__file__)},
         "family": {"path": OWN_FAMILY, "sha256": sha256_file(nets.__file__)},
     }
     assert run.method["loss"] == OWN_LOSS and run.arch == {"family": OWN_FAMILY, "width": 4}
@@ -105,6 +107,20 @@ def test_the_step_calls_the_own_loss_and_penalty_and_builds_the_own_nets():
     assert critic(torch.randn(5, 1, 32, 32)).shape == (5,)
 
 
+def test_an_own_critic_norm_goes_where_the_shipped_norms_go():
+    """The SN-GAN CNN puts the critic's norm after every conv but the first: six PixelNorms, the generator's
+    norms untouched; each divides every position's feature vector by its root mean square."""
+    spec = resolve_method({"preset": "dcgan-bn", "d_norm": OWN_NORM})
+    generator, critic = build_models({"family": "dcgan", "width": 2}, spec, (1, 32, 32), 16)
+    assert sum(isinstance(module, norms.PixelNorm) for module in critic.modules()) == 6
+    assert not any(isinstance(module, norms.PixelNorm) for module in generator.modules())
+    features = critic[2](critic[1](critic[0](torch.randn(4, 1, 32, 32))))  # conv, lReLU, conv: then a PixelNorm
+    rms = torch.sqrt(features.square().mean(dim=1, keepdim=True) + norms.EPSILON)
+    assert torch.allclose(critic[3](features), features / rms)
+    with pytest.raises(ConfigError, match=r"d_norm_affine is ignored by this method"):
+        resolve_method({"preset": "dcgan-bn", "d_norm": OWN_NORM, "d_norm_affine": False})
+
+
 @pytest.mark.parametrize("method, arch, message", [
     ({"preset": "sngan", "loss": "tests.userparts.nowhere:loss"}, None,
      r"loss 'tests.userparts.nowhere:loss': cannot import tests.userparts.nowhere \(No module named "
@@ -122,6 +138,11 @@ def test_the_step_calls_the_own_loss_and_penalty_and_builds_the_own_nets():
     ({"preset": "dcgan-bn", "constraint": "r2"}, None,
      r"constraint 'r2' is not allowed; allowed: none, clip, gp, gp-fd, ortho, an entry point of group "
      r"ganbench.constraints, or module:attribute"),
+    ({"preset": "dcgan-bn", "d_norm": "tests.userparts.broken:pooling_norm"}, None,
+     r"d_norm 'tests.userparts.broken:pooling_norm': norm2d\(4\) turns \[2, 4, 3, 3\] into \[2, 4, 2, 2\]; "
+     r"allowed: a norm that keeps the shape"),
+    ({"preset": "dcgan-bn", "d_norm": "pixel"}, None,
+     r"d_norm 'pixel' is not allowed; allowed: none, bn, ln, sn, wn, an entry point of group ganbench.norms"),
     (None, {"family": "tests.userparts.broken:not_a_family"},
      r"is a dict, not an ArchFamily; allowed: suite.models.ArchFamily"),
     (None, {"family": "tests.userparts.broken:WrongImageSize"},

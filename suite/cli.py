@@ -52,13 +52,33 @@ def _run_from_args(args):
     from suite.runspec import RunSpec, load_run
 
     if args.spec:
-        return load_run(args.spec)
+        return _ready(load_run(args.spec))
     if not (args.study and args.run):
         raise ConfigError("name the run with --spec <run folder>/run.yaml, or with --study <config> --run <run id>")
     from suite.config import load_study
 
     identity = RunSpec.parse_run_id(args.run)
     return load_study(args.study).run(identity["data"], identity["arch"], identity["method"], identity["seed"])
+
+
+def _ready(run):
+    """A run read from its record, its own data set registered and its own code checked against the record."""
+    from suite.data import register_own
+    from suite.plugins import verify_records
+
+    if run.dataset is not None:
+        register_own(run.data, run.dataset)
+    verify_records(run.parts, f"run {run.run_id}")
+    return run
+
+
+def _register_data_definition(name: str, path: str | None) -> None:
+    """Register a study's own data set from the definition file a rule passes (none for shipped sets)."""
+    from suite.config import parse_yaml
+    from suite.data import register_own
+
+    if path:
+        register_own(name, parse_yaml(Path(path).read_text()))
 
 
 def _add_run_args(parser: argparse.ArgumentParser) -> None:
@@ -122,7 +142,7 @@ def cmd_part_costs(args) -> int:
     if not Path(args.base).is_file():
         raise ConfigError(f"--base {args.base} does not exist; rule measure_part_costs reads the one the "
                           "workflow writes for each arch of report.part_costs")
-    base = RunSpec.from_dict({"method_name": None, "method": None, **parse_yaml(Path(args.base).read_text())})
+    base = _ready(RunSpec.from_dict({"method_name": None, "method": None, **parse_yaml(Path(args.base).read_text())}))
     costs = part_costs(base)
     io.write_json(Path(args.out), costs)
     log.info("part costs on %s: %s", base.arch_name,
@@ -189,6 +209,7 @@ def cmd_train_classifier(args) -> int:
     from suite.metrics.domain import train_domain_classifier
 
     runtime.set_threads(args.threads)
+    _register_data_definition(args.data, args.data_definition)
     info = train_domain_classifier(args.data, args.out, seed=args.seed, epochs=args.epochs,
                                    threads=args.threads, n_train=args.n_train)
     log.info("domain classifier %s: test accuracy %.4f", args.data, info["test_accuracy"])
@@ -200,6 +221,7 @@ def cmd_reference(args) -> int:
     from suite.metrics.reference_build import compute_reference
 
     runtime.set_threads(args.threads)
+    _register_data_definition(args.data, args.data_definition)
     weights = {"inception": args.inception_weights, "domain": args.domain_classifier}[args.extractor] or None
     if args.extractor == "domain" and weights is None:
         raise ConfigError("--extractor domain needs --domain-classifier (the classifier's .pt file)")
@@ -237,6 +259,10 @@ def cmd_score_real(args) -> int:
 
     runtime.set_threads(args.threads)
     protocol = parse_yaml(Path(args.protocol).read_text())
+    if "dataset" in protocol:
+        from suite.data import register_own
+
+        register_own(protocol["data"], protocol["dataset"])
     evaluate = protocol["evaluate"]
     device = runtime.select_device(protocol["device"])
     io.write_json(args.out, score_real_data(protocol["data"], evaluate, _score_kwargs(args, evaluate), device))
@@ -339,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     classifier = commands.add_parser("train-classifier", help="train the domain classifier of a data set")
     classifier.add_argument("--data", required=True)
+    classifier.add_argument("--data-definition", help="the definition file of a study's own data set")
     classifier.add_argument("--out", required=True)
     classifier.add_argument("--epochs", type=int, default=3)
     classifier.add_argument("--seed", type=int, default=0)
@@ -348,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     reference = commands.add_parser("reference", help="reference statistics of real images")
     reference.add_argument("--data", required=True)
+    reference.add_argument("--data-definition", help="the definition file of a study's own data set")
     reference.add_argument("--split", required=True, choices=["train", "test"])
     reference.add_argument("--extractor", required=True, choices=["inception", "domain"])
     reference.add_argument("--n", type=image_count, required=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import jsonschema
 import yaml
 
 from suite.errors import ConfigError
+from suite.plugins import allowed_text, names_a_part
 from suite.runspec import RunSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -124,6 +125,7 @@ class Study:
 
     config: dict
     runs: tuple[RunSpec, ...]
+    datasets: dict = field(default_factory=dict)  # the study's own data sets: name -> definition (as runs record it)
 
     @property
     def experiment(self) -> str:
@@ -184,7 +186,7 @@ def grid_methods(grid: dict) -> list[tuple[str, str, str | None]]:
 
 
 def _arch_spec(name: str, archs: dict, where: str) -> dict:
-    """The arch as runs record it: its family and every parameter, defaults filled in."""
+    """The arch as runs record it: its family (as the study names it) and every parameter, defaults filled in."""
     from suite.models import ARCHS, resolve_arch
 
     if name in archs:
@@ -195,15 +197,27 @@ def _arch_spec(name: str, archs: dict, where: str) -> dict:
         allowed = sorted(set(ARCHS) | set(archs))
         raise ConfigError(f"config error at {where}: unknown arch {name!r}; allowed: {', '.join(allowed)} "
                           "(families, or names under `archs:`)")
-    if arch["family"] not in ARCHS:
-        raise ConfigError(
-            f"config error at archs.{name}.family: unknown family {arch['family']!r}; allowed: {', '.join(ARCHS)}"
-        )
+    if arch["family"] not in ARCHS and not names_a_part("family", arch["family"]):
+        raise ConfigError(f"config error at archs.{name}.family: unknown family {arch['family']!r}; allowed: "
+                          f"{', '.join(ARCHS)}, {allowed_text('family')}")
     try:
-        family, params = resolve_arch(arch)
+        _, params = resolve_arch(arch)
     except ConfigError as error:
         raise ConfigError(f"config error at archs.{name}: {error}") from None
-    return {"family": family.name, **params}
+    return {"family": arch["family"], **params}
+
+
+def _user_parts(method: dict, arch: dict, where: str) -> dict:
+    """What the run records of the parts that come from the user's own code: kind -> path, sha256, version."""
+    from suite.methods import resolve_method, user_parts
+    from suite.models import user_family, user_norm
+
+    try:
+        parts = user_parts(resolve_method(method)) | {"d_norm": user_norm(method["d_norm"]),
+                                                      "family": user_family(arch["family"])}
+    except ConfigError as error:
+        raise ConfigError(f"config error at {where}: {error}") from None
+    return {kind: part.record() for kind, part in parts.items() if part is not None}
 
 
 def _activation_bytes(net, inputs) -> int:
@@ -231,23 +245,59 @@ def _machine_memory() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
+def _references_drawn(evaluate: dict) -> list[tuple[str, int, str]]:
+    """(key, images, split) of the real images a scoring under `evaluate` draws for its references."""
+    from suite.runspec import inception_counts
+
+    drawn = [("evaluate.n_ref", evaluate["n_ref"], evaluate["ref_split"])]
+    if evaluate["inception"]:
+        drawn.append(("evaluate.inception_n_ref", inception_counts(evaluate)[1], evaluate["ref_split"]))
+    return drawn
+
+
+def _check_own_counts(name: str, definition: dict, drawn: list[tuple[str, int, str]]) -> None:
+    """A study's own data set may be small: each count drawn from one of its splits must fit that split."""
+    from suite.data.own import split_indices
+
+    for key, count, split in drawn:
+        size = len(split_indices(definition["images"], split))
+        if count > size:
+            raise ConfigError(f"config error at {key}: {count} images of data set {name!r}, whose {split} "
+                              f"split holds {size} of its {definition['images']}; allowed: at most {size}")
+
+
+def _check_output(net: str, family: str, output, expected: tuple) -> None:
+    if tuple(output.shape) != expected:
+        raise ConfigError(f"the {net} of family {family} gives {list(output.shape)} on a batch of 2; "
+                          f"allowed: {list(expected)}")
+
+
 def _check_run(spec: RunSpec) -> None:
-    """Build the models once on the meta device, so bad arch keys, arch/data mismatches and batches whose
-    activations cannot fit in this machine's memory fail before any job."""
+    """Build the models once on the meta device and run them on 2 examples, so bad arch keys, arch/data
+    mismatches, nets of the wrong output shape and batches whose activations cannot fit in this machine's
+    memory fail before any job."""
     import torch
 
     from suite.data import data_shape
     from suite.methods import resolve_method
     from suite.models import build_models
 
+    where = f"config error at archs.{spec.arch_name} (run {spec.run_id})"
+    shape = data_shape(spec.data)
     try:
         with torch.device("meta"):
-            generator, critic = build_models(spec.arch, resolve_method(spec.method), data_shape(spec.data),
-                                             spec.latent_dim)
+            generator, critic = build_models(spec.arch, resolve_method(spec.method), shape, spec.latent_dim)
             g_bytes, fake = _activation_bytes(generator, torch.empty(2, spec.latent_dim))
-            d_bytes, _ = _activation_bytes(critic, fake)
+            _check_output("generator", spec.arch["family"], fake, (2, *shape))
+            d_bytes, scores = _activation_bytes(critic, fake)
+            _check_output("critic", spec.arch["family"], scores, (2,))
     except ConfigError as error:
-        raise ConfigError(f"config error at archs.{spec.arch_name} (run {spec.run_id}): {error}") from None
+        raise ConfigError(f"{where}: {error}") from None
+    except Exception as error:  # only the user's own nets get here: the shipped ones are tested
+        if "family" not in spec.parts:
+            raise
+        raise ConfigError(f"{where}: family {spec.arch['family']} failed on a batch of 2: "
+                          f"{type(error).__name__}: {error}") from None
     # Measured on 2 examples: the activations G and D (on a real and a fake batch) save for backward,
     # and as much again for their gradients.
     per_example = g_bytes + 2 * d_bytes
@@ -266,39 +316,54 @@ def _check_plateau(train: dict, evaluate: dict, data: str, where: str) -> None:
 
     if train.get("plateau") is None:
         return
-    if not (train["eval_every"] and evaluate["domain"] and DATASETS[data].kind == "image"):
+    dataset = DATASETS[data]
+    if not (train["eval_every"] and evaluate["domain"] and dataset.kind == "image" and dataset.labelled):
         raise ConfigError(f"config error at {where}.train.plateau: the rule needs evaluations over training of "
-                          f"{data}; allowed: image data with train.eval_every > 0 and evaluate.domain true")
+                          f"{data}; allowed: labelled image data with train.eval_every > 0 and evaluate.domain true")
 
 
 def resolve_study(raw: dict) -> Study:
     """Validate a raw config (schema, then names and values) and expand its grids into runs."""
-    from suite.data import DATASETS
+    from suite.data import describe_own, register_own
+    from suite.data.registry import SHIPPED
 
     if not isinstance(raw, dict):
         raise ConfigError("config error: a study config must be a mapping")
     validate_schema(raw)
     config = deep_merge(DEFAULTS, raw)
+    own_data = {}
+    for name, entry in config.get("datasets", {}).items():
+        try:
+            own_data[name] = describe_own(name, entry)
+        except ConfigError as error:
+            raise ConfigError(f"config error at datasets.{name}: {error}") from None
+        register_own(name, own_data[name])
     runs: dict[tuple, RunSpec] = {}
     checked_pairs = set()
     for index, grid in enumerate(config["grids"]):
         for data in grid["data"]:
-            if data not in DATASETS:
-                raise ConfigError(f"config error at grids[{index}].data: unknown data set {data!r}; allowed: {', '.join(DATASETS)}")
+            if data not in SHIPPED and data not in own_data:
+                raise ConfigError(f"config error at grids[{index}].data: unknown data set {data!r}; allowed: "
+                                  f"{', '.join([*SHIPPED, *own_data])} (or a name under `datasets:`)")
         train = deep_merge(config["train"], grid.get("train", {}))
         evaluate = deep_merge(config["evaluate"], grid.get("evaluate", {}))
         for data in grid["data"]:
             _check_plateau(train, evaluate, data, f"grids[{index}]")
+            if data in own_data:
+                _check_own_counts(data, own_data[data],
+                                  [("train.batch_size", train["batch_size"], "train"), *_references_drawn(evaluate)])
             for arch_name in grid["archs"]:
                 arch = _arch_spec(arch_name, config["archs"], f"grids[{index}].archs")
                 for method_name, entry_name, setting in grid_methods(grid):
                     method = _method_spec(entry_name, config["methods"], f"grids[{index}]", arch["family"], setting)
+                    parts = _user_parts(method, arch, f"grids[{index}] (method {method_name}, arch {arch_name})")
                     for seed in grid["seeds"]:
                         spec = RunSpec(
                             experiment=config["experiment"], data=data, arch_name=arch_name, arch=arch,
                             method_name=method_name, method=method, seed=seed,
                             latent_dim=config["latent_dim"], train=train, evaluate=evaluate,
                             device=config["device"], data_root=config["data_root"], threads=config["threads"],
+                            dataset=own_data.get(data), parts=parts,
                         )
                         key = (data, arch_name, method_name, seed)
                         if key in runs:
@@ -308,6 +373,13 @@ def resolve_study(raw: dict) -> Study:
                         if checked not in checked_pairs:
                             checked_pairs.add(checked)
                             _check_run(spec)
+    # The real-data floor of each data set scores under the study's own `evaluate`, on the split the
+    # reference does not use.
+    floor = config["evaluate"]
+    held_out = "train" if floor["ref_split"] == "test" else "test"
+    for data in {spec.data for spec in runs.values()} & set(own_data):
+        _check_own_counts(data, own_data[data], [("evaluate.n_gen (the real-data floor's images)", floor["n_gen"],
+                                                  held_out), *_references_drawn(floor)])
     # The resolved config names every arch of its runs, each complete (the report reads archs from it).
     config["archs"] = {spec.arch_name: spec.arch for spec in runs.values()}
     reference = config["report"].get("reference_method")
@@ -318,7 +390,7 @@ def resolve_study(raw: dict) -> Study:
     for arch in config["report"].get("part_costs", []):
         if arch not in archs_with_runs:
             raise ConfigError(f"config error at report.part_costs: arch {arch!r} has no run in this study; allowed: {', '.join(sorted(archs_with_runs))}")
-    return Study(config=config, runs=tuple(runs.values()))
+    return Study(config=config, runs=tuple(runs.values()), datasets=own_data)
 
 
 class _StudyLoader(yaml.SafeLoader):
@@ -420,8 +492,21 @@ def write_floor_protocol(study: Study, data: str, results: Path | str = "results
     from suite.io import write_text_if_changed
 
     protocol = {"data": data, "device": study.config["device"], "evaluate": study.config["evaluate"]}
+    if data in study.datasets:
+        protocol["dataset"] = study.datasets[data]
     return write_text_if_changed(Path(results) / study.experiment / "reference" / data / "protocol.yaml",
                                  yaml.safe_dump(protocol, sort_keys=False))
+
+
+def write_own_datasets(study: Study, cache: Path | str = "results/cache") -> list[Path]:
+    """The definition of each of the study's own data sets, where the shared classifier and reference
+    rules read it (named by `own_key`: a new content is a new file, an unchanged one is not rewritten)."""
+    from suite.data import own_key
+    from suite.io import write_text_if_changed
+
+    return [write_text_if_changed(Path(cache) / "data" / f"{own_key(name, definition)}.yaml",
+                                  yaml.safe_dump(definition, sort_keys=False))
+            for name, definition in study.datasets.items()]
 
 
 def write_cost_base(study: Study, arch: str, results: Path | str = "results") -> Path:

@@ -68,6 +68,11 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+# Fields added after runs were recorded: left out of the record and the hash while empty, so those runs
+# keep their run.yaml and config hash.
+_OMITTED_WHEN_EMPTY = ("dataset", "parts")
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """One training run: everything that changes its numbers."""
@@ -85,6 +90,8 @@ class RunSpec:
     device: str = "auto"
     data_root: str | None = None
     threads: int = field(default=1, compare=False)
+    dataset: dict | None = None  # a study's own data set: its kind, path, size, image count, content hash
+    parts: dict = field(default_factory=dict)  # parts from the user's own code: kind -> path, sha256, version
 
     @property
     def run_id(self) -> str:
@@ -132,11 +139,12 @@ class RunSpec:
 
         Not threads or the experiment name; not the device either, so a checkpoint moves between CPU and GPU.
         """
-        payload = {k: v for k, v in asdict(self).items() if k not in ("experiment", "threads", "device")}
+        payload = {k: v for k, v in self.to_dict().items() if k not in ("experiment", "threads", "device")}
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as a mapping, without those of _OMITTED_WHEN_EMPTY that are empty."""
+        return {k: v for k, v in asdict(self).items() if not (k in _OMITTED_WHEN_EMPTY and not v)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "RunSpec":

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from suite import io
-from suite.data import data_shape, DATASETS, load_dataset
+from suite.data import data_shape, DATASETS, is_labelled, load_dataset
 from suite.data.toy import mixture_modes
 from suite.errors import GanbenchError
 from suite.methods import resolve_method
@@ -39,6 +39,15 @@ SURFACE_FILE = "toy_surface.npz"
 SURFACE_GRID = 100  # critic values on a 100 x 100 grid
 NOT_IMAGE = "image metrics do not apply to 2-d toy data"
 NOT_TOY = "toy metrics apply to 2-d toy data only"
+DOMAIN_KEYS = ("domain_fid", "domain_is", "domain_fid_sampling_se")
+UNLABELLED = "{data} has no labels: the domain metrics use a classifier trained on a data set's labels"
+
+
+def _unlabelled_reason(scored: dict, data: str, evaluate: dict) -> dict:
+    """Asked for domain metrics on a data set without labels: the reason replaces "not requested"."""
+    if evaluate["domain"] and not is_labelled(data):
+        scored["unavailable"].update(dict.fromkeys(DOMAIN_KEYS, UNLABELLED.format(data=data)))
+    return scored
 
 
 def _not_scored(reason: str) -> dict:
@@ -152,7 +161,7 @@ def score_run(run: RunSpec, generator_path: Path, train_summary_path: Path, scor
         device = select_device(run.device)
         if DATASETS[run.data].kind == "image":
             scored, overflow = _score_finite(generator.to(device), run, score_kwargs, device)
-            scored = _complete(scored, NOT_TOY)
+            scored = _unlabelled_reason(_complete(scored, NOT_TOY), run.data, run.evaluate)
         else:
             scored, fake = _score_toy(generator.to(device), run, device)
             overflow = None if fake is not None else "non-finite generator samples"
@@ -177,6 +186,7 @@ def score_real_data(data: str, evaluate: dict, score_kwargs: dict, device: torch
     """Held-out real images (the split the reference does not use), n_gen of them: the floor of each metric."""
     held_out = "train" if evaluate["ref_split"] == "test" else "test"
     batches = real_batches(data, held_out, evaluate["n_gen"], batch_size=evaluate["batch_size"])
-    scored = score_generator(batches, evaluate["n_gen"], **score_kwargs, device=device)
+    scored = _unlabelled_reason(score_generator(batches, evaluate["n_gen"], **score_kwargs, device=device), data,
+                                evaluate)
     scored["protocol"]["real_split"] = held_out
     return {"data": data, "status": "ok", **scored, "versions": software_versions()}

@@ -1,7 +1,9 @@
 """Registry of data sets: name -> loader, shape, kind and an on-disk check.
 
 The registry imports the loaders; a loader never imports the registry (its return type lives in
-`suite.data.base`).
+`suite.data.base`). A study's own data sets (`datasets:`, suite.data.own) join it under the study's
+names when the study loads (`describe_own`, then `register_own`), and in each job from the definition
+the run recorded.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Callable
 
 from suite.data.cifar import cifar10_present, load_cifar10
 from suite.data.fashion import fashion_present, load_fashion32
+from suite.data.own import DESCRIBERS, load_own
 from suite.data.toy import SAMPLERS, sample_toy
 from suite.errors import ConfigError
 
@@ -25,6 +28,7 @@ class DataSet:
     kind: str  # "image" or "toy"
     load: Callable[[str, Path | None, int], object]  # (split, root, seed) -> ImageData or float tensor [N, 2]
     present: Callable[[Path | None], bool]  # root -> every split on disk
+    labelled: bool = True  # image sets: whether the images have class labels (the domain metrics need them)
 
 
 def _toy(name: str) -> DataSet:
@@ -38,6 +42,35 @@ DATASETS: dict[str, DataSet] = {
                        lambda split, root, seed: load_cifar10(split, root), cifar10_present),
     **{name: _toy(name) for name in SAMPLERS},
 }
+
+
+SHIPPED = tuple(DATASETS)
+
+
+def describe_own(name: str, entry: dict) -> dict:
+    """The definition of a study's own data set `name` (`{kind, path, size}`), its source read and checked."""
+    if name in SHIPPED:
+        raise ConfigError(f"data set {name!r} is shipped; allowed: another name for your own data set")
+    return DESCRIBERS[entry["kind"]](name, entry["path"], entry["size"])
+
+
+def register_own(name: str, definition: dict) -> DataSet:
+    """Make the described data set loadable by `name` in this process."""
+    size = definition["size"]
+    DATASETS[name] = DataSet(name, (definition["channels"], size, size), "image",
+                             lambda split, root, seed: load_own(definition, split), lambda root: True,
+                             labelled=definition["classes"] is not None)
+    return DATASETS[name]
+
+
+def own_key(name: str, definition: dict) -> str:
+    """The name of a study's own data set in the shared cache, its content hash and size in it: the cached
+    classifier and reference statistics follow the content."""
+    return f"{name}-{definition['sha256'][:12]}-s{definition['size']}"
+
+
+def is_labelled(name: str) -> bool:
+    return _dataset(name).labelled
 
 
 def _dataset(name: str) -> DataSet:

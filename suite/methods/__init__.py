@@ -1,6 +1,6 @@
 """Methods as data: the parts a GAN stabilization method is composed of."""
 from suite.methods.attention import SelfAttention
-from suite.methods.losses import critic_loss, generator_loss
+from suite.methods.losses import LOSSES, Loss, critic_loss, generator_loss, user_loss
 from suite.methods.optim import make_optimizers
 from suite.methods.penalties import (
     apply_critic_constraint,
@@ -9,6 +9,7 @@ from suite.methods.penalties import (
     finite_difference_penalty,
     gradient_penalty,
     orthonormal_penalty,
+    user_constraint,
 )
 from suite.methods.schedules import critic_steps, lr_factor, set_learning_rates, total_critic_steps
 from suite.methods.spec import (
@@ -18,21 +19,34 @@ from suite.methods.spec import (
     PRESETS,
     REQUIRED,
     SETTINGS_STUDY_METHODS,
+    USER_PART_FIELDS,
     MethodSpec,
     ignored_fields,
     resolve_method,
 )
 from suite.methods.settings import SETTINGS, Setting
 from suite.methods.spectral_norm import is_spectral_normed, spectral_norm, spectral_sigmas
+from suite.plugins import UserPart
+
+
+def user_parts(spec: MethodSpec) -> dict[str, UserPart]:
+    """The loss and constraint of `spec` that come from the user's own code (field -> part), loaded and
+    checked; an own `d_norm` is built, and so loaded, by the models (suite.models.user_norm)."""
+    found = {"loss": user_loss(spec.loss), "constraint": user_constraint(spec.constraint)}
+    return {field: part for field, part in found.items() if part is not None}
+
 
 __all__ = [
     "ALLOWED",
     "FAMILY_PRESETS",
     "FIELDS",
+    "LOSSES",
+    "Loss",
     "PRESETS",
     "REQUIRED",
     "SETTINGS",
     "SETTINGS_STUDY_METHODS",
+    "USER_PART_FIELDS",
     "MethodSpec",
     "SelfAttention",
     "Setting",
@@ -54,4 +68,7 @@ __all__ = [
     "spectral_norm",
     "spectral_sigmas",
     "total_critic_steps",
+    "user_constraint",
+    "user_loss",
+    "user_parts",
 ]

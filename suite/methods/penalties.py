@@ -1,10 +1,18 @@
 """Critic constraints: gradient penalties and the orthonormal regularizer added to the critic loss,
-and weight clipping."""
+and weight clipping.
+
+A user's own constraint (suite.plugins: `module:attribute`, or an entry point of group
+`ganbench.constraints`) is a penalty function penalty(critic, real, fake) -> 0-d tensor, added to the
+critic loss like the shipped penalties.
+"""
+import inspect
+
 import torch
 from torch import nn
 
 from suite.errors import ConfigError
-from suite.methods.spec import MethodSpec
+from suite.plugins import UserPart, load_part
+from suite.methods.spec import ALLOWED, MethodSpec
 from suite.methods.spectral_norm import WEIGHT_LAYERS, weight_matrix
 
 _DISTANCE_FLOOR = 1e-12
@@ -73,9 +81,41 @@ def orthonormal_penalty(critic: nn.Module, lam: float) -> torch.Tensor:
     return lam * sum(orthonormal_deviation(weight_matrix(layer)) for layer in layers)
 
 
+CHECK_SHAPE = (4, 1, 4, 4)  # real and fake batches a user penalty is tried on, with a linear critic
+
+
+def check_penalty(value, where: str) -> None:
+    """ConfigError unless `value` is penalty(critic, real, fake) giving a finite 0-d tensor differentiable in
+    the critic's parameters, on CHECK_SHAPE batches and a linear critic."""
+    try:
+        inspect.signature(value).bind(None, None, None)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where} is not a function penalty(critic, real, fake); allowed: a function of "
+                          "those three arguments returning a 0-d tensor") from None
+    generator = torch.Generator().manual_seed(0)
+    critic = nn.Sequential(nn.Flatten(), nn.Linear(CHECK_SHAPE[1] * CHECK_SHAPE[2] * CHECK_SHAPE[3], 1),
+                           nn.Flatten(0))
+    real, fake = torch.randn(2, *CHECK_SHAPE, generator=generator)
+    penalty = value(critic, real, fake)
+    if not isinstance(penalty, torch.Tensor) or penalty.shape != () or not penalty.requires_grad:
+        got = tuple(penalty.shape) if isinstance(penalty, torch.Tensor) else type(penalty).__name__
+        raise ConfigError(f"{where}: penalty(critic, real, fake) returned {got} on batches of {CHECK_SHAPE}; "
+                          "allowed: a 0-d tensor differentiable in the critic's parameters")
+    if not torch.isfinite(penalty):
+        raise ConfigError(f"{where}: the penalty is not finite on a linear critic; allowed: a finite penalty")
+
+
+def user_constraint(name: str) -> UserPart | None:
+    """The user's constraint `name`, loaded and checked; None for a shipped constraint."""
+    return None if name in ALLOWED["constraint"] else load_part("constraint", name, check_penalty)
+
+
 def critic_penalty(spec: MethodSpec, critic: nn.Module, real: torch.Tensor,
                    fake: torch.Tensor) -> torch.Tensor:
     """The penalty term of `spec.constraint` (a 0-d zero when it has none)."""
+    part = user_constraint(spec.constraint)
+    if part is not None:
+        return part.value(critic, real, fake)
     if spec.constraint == "gp":
         return gradient_penalty(critic, real, fake, spec.gp_lambda, spec.one_sided)
     if spec.constraint == "gp-fd":

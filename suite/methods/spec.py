@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from numbers import Real
 
 from suite.errors import ConfigError
+from suite.methods.losses import LOSSES
 from suite.methods.settings import SETTING_FIELDS, SETTINGS, setting
+from suite.plugins import allowed_text, names_a_part
 
 ALLOWED: dict[str, tuple] = {
-    "loss": ("wasserstein", "hinge", "ns", "lsgan"),
+    "loss": tuple(LOSSES),
     "constraint": ("none", "clip", "gp", "gp-fd", "ortho"),
     "d_norm": ("none", "bn", "ln", "sn", "wn"),
     "g_norm": ("bn", "sn+bn", "none"),
@@ -19,6 +21,9 @@ ALLOWED: dict[str, tuple] = {
     "n_dis_schedule": ("constant", "wgan"),
     "attention_block": ("attention", "residual"),
 }
+
+# Fields a user's own part may fill (suite.plugins), beside the shipped names of ALLOWED.
+USER_PART_FIELDS = ("loss", "constraint", "d_norm")
 
 # A method composed without a preset must name these; the others have defaults.
 REQUIRED = ("loss", "constraint", "d_norm", "g_norm", "optimizer", "lr_d", "lr_g", "n_dis")
@@ -66,8 +71,9 @@ class MethodSpec:
     def __post_init__(self):
         for field, allowed in ALLOWED.items():
             value = getattr(self, field)
-            if value not in allowed:
-                raise ConfigError(f"{field} {value!r} is not allowed; allowed: {', '.join(allowed)}")
+            if value not in allowed and not (field in USER_PART_FIELDS and names_a_part(field, value)):
+                own = f", {allowed_text(field)}" if field in USER_PART_FIELDS else ""
+                raise ConfigError(f"{field} {value!r} is not allowed; allowed: {', '.join(allowed)}{own}")
         for field in ("lr_d", "lr_g", "clip_value", "ortho_lambda"):
             self._set(field, _positive(field, getattr(self, field)))
         self._set("gp_lambda", _number("gp_lambda", self.gp_lambda, minimum=0.0))

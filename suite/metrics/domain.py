@@ -63,11 +63,17 @@ def _accuracy(model: DomainCNN, images: torch.Tensor, labels: torch.Tensor, batc
     return correct / len(labels)
 
 
+def _class_count(labels: torch.Tensor) -> int:
+    """NUM_CLASSES, or more for a data set of more classes (a study's own)."""
+    return max(NUM_CLASSES, int(labels.max()) + 1)
+
+
 def fit_classifier(train_images: torch.Tensor, train_labels: torch.Tensor, seed: int = 0, epochs: int = 2,
                    batch_size: int = 128, lr: float = 2e-3, width: int = 16) -> DomainCNN:
     """Train a DomainCNN with Adam + one-cycle LR, seeded (same seed and threads => same weights on CPU)."""
     torch.manual_seed(seed)
-    model = DomainCNN(channels=train_images.shape[1], width=width).to(memory_format=torch.channels_last)
+    model = DomainCNN(channels=train_images.shape[1], width=width, num_classes=_class_count(train_labels))
+    model = model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     steps_per_epoch = (len(train_images) + batch_size - 1) // batch_size
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * steps_per_epoch)
@@ -119,8 +125,11 @@ def train_domain_classifier(data_name: str, out_path: str | Path, seed: int = 0,
     info = {"test_accuracy": accuracy, "seconds": seconds, "cpu_seconds": cpu_seconds, "epochs": epochs,
             "seed": seed, "n_train": len(images), "n_test": len(test_labels), "threads": torch.get_num_threads(),
             "data": data_name}
+    config = {"channels": int(images.shape[1]), "width": width}
+    if _class_count(labels) != NUM_CLASSES:  # recorded only then: the shipped sets' files stay as they were
+        config["num_classes"] = _class_count(labels)
     save_torch(out_path, {"format": FORMAT, "state_dict": model.to(memory_format=torch.contiguous_format).state_dict(),
-                          "config": {"channels": int(images.shape[1]), "width": width}, **info})
+                          "config": config, **info})
     info.update(sha256=sha256_file(out_path), path=str(out_path))
     log.info("domain classifier %s: test accuracy %.4f in %.1f s", data_name, accuracy, seconds)
     return info

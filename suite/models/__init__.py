@@ -9,17 +9,19 @@ generator / the critic alone. A family's `recorded` keys are derived from its pa
 family's drawn factors): the resolved arch holds them, so run.yaml shows them, and an arch that
 states one must state the derived value.
 """
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from torch import nn
 
 from suite.errors import ConfigError
+from suite.plugins import UserPart, allowed_text, load_part, names_a_part
 from suite.runspec import net_params
 from suite.models import dcgan, mlp, random_arch, resnet, resnet_deep, variants
 from suite.models.layers import (CRITIC_NORMS, GENERATOR_NORMS, Critic, Generator,
                                  count_main_path_layers, count_weight_layers, critic_layers,
-                                 generator_layers)
+                                 generator_layers, user_norm)
 
 IMAGE_SIZE = 32
 
@@ -118,14 +120,45 @@ ARCHS: dict[str, ArchFamily] = {
 }
 
 
+_BUILDER_ARGUMENTS = {"build_generator": ("layers", "data_shape", "latent_dim"),
+                      "build_critic": ("layers", "data_shape")}
+
+
+def check_family(value, where: str) -> None:
+    """ConfigError unless `value` is an ArchFamily whose builders take their arguments and its params.
+    What the nets output is checked on a batch where the study loads (config), with the data's shape."""
+    if not isinstance(value, ArchFamily):
+        raise ConfigError(f"{where} is a {type(value).__name__}, not an ArchFamily; allowed: "
+                          "suite.models.ArchFamily(name, description, build_generator, build_critic, params)")
+    defaults = {key: param.default for key, param in value.params.items()}
+    for builder, arguments in _BUILDER_ARGUMENTS.items():
+        try:
+            inspect.signature(getattr(value, builder)).bind(*arguments, **defaults)
+        except (TypeError, ValueError):
+            keys = "".join(f", {key}" for key in defaults)
+            raise ConfigError(f"{where}: {builder} cannot be called as {builder}({', '.join(arguments)}{keys}); "
+                              f"allowed: {builder}({', '.join(arguments)}, <one keyword per param>)") from None
+
+
+def user_family(name: str) -> UserPart | None:
+    """The user's arch family `name`, loaded and checked; None for a shipped family."""
+    return None if name in ARCHS else load_part("family", name, check_family)
+
+
+def resolve_family(name) -> ArchFamily:
+    if name in ARCHS:
+        return ARCHS[name]
+    if not names_a_part("family", name):
+        raise ConfigError(f"arch family {name!r} is unknown; allowed: {', '.join(ARCHS)}, {allowed_text('family')}")
+    return user_family(name).value
+
+
 def resolve_arch(arch: Mapping) -> tuple[ArchFamily, dict]:
     """The family and its complete, checked params (defaults filled in) for an arch mapping."""
     if not isinstance(arch, Mapping):
         raise ConfigError(f"arch must be a mapping with a 'family' key, got {arch!r}")
     name = arch.get("family")
-    if name not in ARCHS:
-        raise ConfigError(f"arch family {name!r} is unknown; allowed: {', '.join(ARCHS)}")
-    family = ARCHS[name]
+    family = resolve_family(name)
     params = {}
     for key, param in family.params.items():
         value = arch.get(key, param.default)
@@ -206,5 +239,6 @@ def describe(arch: Mapping, spec, data_shape: tuple, latent_dim: int = 128) -> d
 
 
 __all__ = ["ARCHS", "ArchFamily", "CRITIC_NORMS", "Critic", "GENERATOR_NORMS", "Generator",
-           "Param", "arch_json_schema", "build_models", "count_main_path_layers",
-           "count_weight_layers", "describe", "net_params", "resolve_arch"]
+           "Param", "arch_json_schema", "build_models", "check_family", "count_main_path_layers",
+           "count_weight_layers", "describe", "net_params", "resolve_arch", "resolve_family", "user_family",
+           "user_norm"]

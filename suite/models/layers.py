@@ -13,9 +13,12 @@ from torch.nn.utils.parametrizations import weight_norm
 from suite.errors import ConfigError
 from suite.methods import spectral_norm
 from suite.methods.attention import ResidualControl, SelfAttention
+from suite.plugins import UserPart, allowed_text, load_part, names_a_part
 
 CRITIC_NORMS = ("none", "bn", "ln", "sn", "wn")
 GENERATOR_NORMS = ("bn", "sn+bn", "none")
+LAYER_NORMS = ("none", "bn", "ln")  # the norms placed as modules; anything else is a user's own
+CHECK_FEATURES = 4  # channels (features) a user's norm is tried on when the study loads
 
 WEIGHT_LAYER_TYPES = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
 ATTENTION_BLOCKS = {"attention": SelfAttention, "residual": ResidualControl}
@@ -83,6 +86,8 @@ class Layers:
 
     def norm2d(self, channels: int) -> nn.Module:
         """Norm of a [N, C, H, W] feature map; "ln" normalizes each example over (C, H, W)."""
+        if self.norm not in LAYER_NORMS:
+            return user_norm(self.norm).value.norm2d(channels)
         if self.norm == "bn":
             return self._norm(nn.BatchNorm2d(channels))
         if self.norm == "ln":
@@ -93,6 +98,8 @@ class Layers:
 
     def norm1d(self, features: int) -> nn.Module:
         """Norm of a [N, F] feature vector."""
+        if self.norm not in LAYER_NORMS:
+            return user_norm(self.norm).value.norm1d(features)
         if self.norm == "bn":
             return self._norm(nn.BatchNorm1d(features))
         if self.norm == "ln":
@@ -137,13 +144,34 @@ def _attention_size(spec, key: str) -> int | None:
     return size
 
 
+def check_norm(value, where: str) -> None:
+    """ConfigError unless `value` has norm2d(channels) and norm1d(features) building modules that keep the
+    shape of a [2, CHECK_FEATURES, 3, 3] map and a [2, CHECK_FEATURES] vector."""
+    for builder, shape in (("norm2d", (2, CHECK_FEATURES, 3, 3)), ("norm1d", (2, CHECK_FEATURES))):
+        build = getattr(value, builder, None)
+        module = build(CHECK_FEATURES) if callable(build) else None
+        if not isinstance(module, nn.Module):
+            raise ConfigError(f"{where}: {builder}({CHECK_FEATURES}) gives no nn.Module; allowed: an object with "
+                              "norm2d(channels) and norm1d(features), each returning an nn.Module")
+        output = module(torch.randn(shape, generator=torch.Generator().manual_seed(0)))
+        if tuple(output.shape) != shape:
+            raise ConfigError(f"{where}: {builder}({CHECK_FEATURES}) turns {list(shape)} into "
+                              f"{list(output.shape)}; allowed: a norm that keeps the shape")
+
+
+def user_norm(name: str) -> UserPart | None:
+    """The user's critic norm `name`, loaded and checked; None for a shipped norm."""
+    return None if name in CRITIC_NORMS else load_part("d_norm", name, check_norm)
+
+
 def critic_layers(spec) -> Layers:
     """The critic's layer choices from spec.d_norm, d_norm_affine, d_attention, attention_block and (for
     the orthonormal regularizer's initialization) constraint."""
-    if spec.d_norm not in CRITIC_NORMS:
-        raise ConfigError(f"d_norm={spec.d_norm!r} is unknown; allowed: {', '.join(CRITIC_NORMS)}")
+    if spec.d_norm not in CRITIC_NORMS and not names_a_part("d_norm", spec.d_norm):
+        raise ConfigError(f"d_norm={spec.d_norm!r} is unknown; allowed: {', '.join(CRITIC_NORMS)}, "
+                          f"{allowed_text('d_norm')}")
     return Layers(net="critic", spectral=spec.d_norm == "sn", weight_normed=spec.d_norm == "wn",
-                  norm=spec.d_norm if spec.d_norm in ("bn", "ln") else "none", affine=spec.d_norm_affine,
+                  norm="none" if spec.d_norm in ("sn", "wn") else spec.d_norm, affine=spec.d_norm_affine,
                   orthogonal_init=spec.constraint == "ortho",
                   attention_size=_attention_size(spec, "d_attention"), attention_block=spec.attention_block,
                   power_iterations=spec.power_iterations)

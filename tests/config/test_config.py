@@ -40,7 +40,8 @@ BAD = {
     "unknown arch key": (lambda c: c["archs"]["dcgan-tiny"].update(depht=3), r"archs.dcgan-tiny.*depht"),
     "unknown data set": (lambda c: c["grids"][0].update(data=["mnist"]), r"unknown data set 'mnist'; allowed: fashion32"),
     "unknown part": (lambda c: c.update(methods={"m": {"preset": "sngan", "loss": "l2"}}) or c["grids"][0].update(methods=["m"]),
-                     r"config error at methods.m.loss: 'l2' is not allowed; allowed: wasserstein, hinge, ns"),
+                     r"config error at methods.m: loss 'l2' is not allowed; allowed: wasserstein, hinge, ns, lsgan, an "
+                     r"entry point of group ganbench.losses, or module:attribute"),
     "negative lr": (lambda c: c.update(methods={"m": {"preset": "sngan", "lr_d": -1.0}}) or c["grids"][0].update(methods=["m"]),
                     r"config error at methods.m: lr_d must be .*0.*, got -1.0"),
     "unknown top-level key": (lambda c: c.update(iteratons=3), r"config error at \(top level\).*iteratons.*allowed keys"),

@@ -98,3 +98,24 @@ def write_cifar10(root: Path, batch_size: int = CIFAR_BATCH_SIZE, seed: int = 0)
         pickle.dump({"num_cases_per_batch": batch_size, "label_names": CIFAR_LABEL_NAMES, "num_vis": 3072}, handle,
                     protocol=2)
     return root
+
+
+def write_image_folder(root: Path, classes: dict[str, int] | None = None, count: int = 0,
+                       size: tuple[int, int] = (40, 36), mode: str = "RGB", seed: int = 0) -> Path:
+    """PNG files written with Pillow: `classes` {name: count} in one subfolder each (labels), or `count` in
+    `root` itself (no labels). Each image is one flat colour (its class's, or a random one) with noise."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    channels = 1 if mode == "L" else 3
+    folders = {name: root / name for name in classes} if classes else {"": root}
+    counts = classes or {"": count}
+    for label, (name, folder) in enumerate(folders.items()):
+        folder.mkdir(parents=True, exist_ok=True)
+        colour = rng.integers(0, 256, channels)
+        for index in range(counts[name]):
+            pixels = colour + rng.normal(0, NOISE_STD, (size[1], size[0], channels))
+            image = Image.fromarray(pixels.clip(0, 255).astype(np.uint8).squeeze(-1) if channels == 1
+                                    else pixels.clip(0, 255).astype(np.uint8), mode)
+            image.save(folder / f"{name or 'image'}-{index:03d}.png")
+    return root

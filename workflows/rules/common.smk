@@ -10,9 +10,10 @@ from suite.config import (
     study_config_for_snakemake,
     write_cost_base,
     write_floor_protocol,
+    write_own_datasets,
     write_resolved_study,
 )
-from suite.data import ROOT_VARIABLE
+from suite.data import ROOT_VARIABLE, is_labelled, own_key
 from suite.errors import ConfigError
 from suite.runspec import RunSpec, inception_counts
 
@@ -30,6 +31,7 @@ try:
         write_floor_protocol(STUDY, _data)
     for _arch in STUDY.config["report"].get("part_costs", []):
         write_cost_base(STUDY, _arch)
+    write_own_datasets(STUDY)
 except ConfigError as error:
     print(f"ganbench: {error}", file=sys.stderr)
     sys.exit(2)
@@ -45,6 +47,8 @@ REPORT_DIR = "results/{exp}/report"
 DOMAIN = STUDY.config["domain_classifier"]
 OFFLINE_INCEPTION = STUDY.config["evaluate"]["inception_weights"] == "offline"
 DOMAIN_KEY = f"s{DOMAIN['seed']}-e{DOMAIN['epochs']}" + (f"-n{DOMAIN['n_train']}" if DOMAIN["n_train"] else "")
+# The study's own data sets by their name in the shared cache (content hash and size in it).
+OWN_DATA = {own_key(name, definition): name for name, definition in STUDY.datasets.items()}
 
 
 wildcard_constraints:
@@ -83,28 +87,39 @@ def inception_weights():
     return f"{CACHE}/inception/offline-fid-helper.pth"
 
 
+def cache_name(data):
+    """A data set's folder name in the shared cache: its name, or for the study's own its content key."""
+    return own_key(data, STUDY.datasets[data]) if data in STUDY.datasets else data
+
+
 def domain_classifier(data):
-    return f"{CACHE}/domain/{data}/classifier-{DOMAIN_KEY}.pt"
+    return f"{CACHE}/domain/{cache_name(data)}/classifier-{DOMAIN_KEY}.pt"
 
 
 def reference_stats(data, split, extractor, n):
     """extractor: "inception" or "domain" (keyed by the classifier's settings)."""
     key = "inception" if extractor == "inception" else f"domain-{DOMAIN_KEY}"
-    return f"{CACHE}/reference/{data}/{split}-{key}-n{n}.npz"
+    return f"{CACHE}/reference/{cache_name(data)}/{split}-{key}-n{n}.npz"
+
+
+def data_definition(cached):
+    """The definition file of the study's own data set of that cache name (none for the shipped sets)."""
+    return [f"{CACHE}/data/{cached}.yaml"] if cached in OWN_DATA else []
 
 
 def data_inputs(data):
-    """The fetch marker when an image data set is not on disk yet (none for installed or generated sets)."""
+    """The fetch marker when an image data set is not on disk yet (none for installed, generated or own sets)."""
     from suite.data import fetch_root, is_available
 
-    if is_available(data, STUDY.config["data_root"]):
+    if data in OWN_DATA or data in OWN_DATA.values() or is_available(data, STUDY.config["data_root"]):
         return []
     return [f"{fetch_root(STUDY.config['data_root'])}/.{data}.fetched"]
 
 
 def curve_inputs(wildcards):
     spec = run_spec(wildcards)
-    if not (spec.train["eval_every"] and spec.evaluate["domain"] and is_image_data(spec.data)):
+    if not (spec.train["eval_every"] and spec.evaluate["domain"] and is_image_data(spec.data)
+            and is_labelled(spec.data)):
         return {}
     return {
         "classifier": domain_classifier(spec.data),
@@ -132,7 +147,7 @@ def scoring_references(data, evaluate):
         if evaluate["inception_weights"] == "offline":
             refs["inception_weights"] = inception_weights()
         refs["inception_ref"] = reference_stats(data, evaluate["ref_split"], "inception", inception_counts(evaluate)[1])
-    if evaluate["domain"]:
+    if evaluate["domain"] and is_labelled(data):
         refs["domain_classifier"] = domain_classifier(data)
         refs["domain_ref"] = reference_stats(data, evaluate["ref_split"], "domain", evaluate["n_ref"])
     return refs

@@ -17,6 +17,7 @@ rule convert_inception_weights:
 rule train_domain_classifier:
     input:
         data=lambda w: data_inputs(w.data),
+        definition=lambda w: data_definition(w.data),
     output:
         classifier=f"{CACHE}/domain/{{data}}/classifier-{DOMAIN_KEY}.pt",
     log:
@@ -30,7 +31,8 @@ rule train_domain_classifier:
         mem_mb=3000,
         runtime=30,
     shell:
-        "python -m suite train-classifier --data {wildcards.data} --epochs {params.epochs} "
+        "python -m suite train-classifier --data {wildcards.data} --data-definition '{input.definition}' "
+        "--epochs {params.epochs} "
         "--seed {params.seed} {params.n_train} --threads {threads} --out {output.classifier} 2> {log}"
 
 
@@ -39,6 +41,7 @@ rule compute_reference_stats:
         weights=lambda w: inception_weights() if w.extractor == "inception" and OFFLINE_INCEPTION else [],
         classifier=lambda w: domain_classifier(w.data) if w.extractor != "inception" else [],
         data=lambda w: data_inputs(w.data),
+        definition=lambda w: data_definition(w.data),
     output:
         stats=f"{CACHE}/reference/{{data}}/{{split}}-{{extractor}}-n{{n}}.npz",
     log:
@@ -53,7 +56,8 @@ rule compute_reference_stats:
         mem_mb=4000,
         runtime=60,
     shell:
-        "python -m suite reference --data {wildcards.data} --split {wildcards.split} "
+        "python -m suite reference --data {wildcards.data} --data-definition '{input.definition}' "
+        "--split {wildcards.split} "
         "--extractor {params.extractor} --n {wildcards.n} --threads {threads} --device {params.device} "
         "--inception-weights '{input.weights}' --domain-classifier '{input.classifier}' "
         "--out {output.stats} 2> {log}"

@@ -161,8 +161,8 @@ def _comparisons(runs: pd.DataFrame, summary: pd.DataFrame, metrics: list[str], 
 def _mark_best(summary: pd.DataFrame, comparisons: pd.DataFrame) -> None:
     """"best" for a leader that beats every other method of its cell; else "tied" on the leader and on
     each method it does not beat."""
-    for (data, arch, metric), pairs in comparisons[comparisons["vs_leader"]].groupby(["data", "arch", "metric"],
-                                                                                      sort=False):
+    leader_pairs = comparisons.loc[comparisons["vs_leader"].astype(bool)]  # an empty mask selects no columns
+    for (data, arch, metric), pairs in leader_pairs.groupby(["data", "arch", "metric"], sort=False):
         sel = (summary["data"] == data) & (summary["arch"] == arch) & (summary["metric"] == metric)
         beaten = pairs["p_holm"] < st.ALPHA
         leader = pairs["method"].iloc[0]

@@ -200,3 +200,9 @@ def test_missing_rows_are_counted_not_averaged(runs):
     got = _row(out, arch, method, "fid")
     assert (got["n_seeds"], got["n_missing"], got["n"]) == (2, 1, 2)
     assert got["mean"] == pytest.approx(runs[(runs["arch"] == arch) & (runs["method"] == method)]["fid"].iloc[1:].mean())
+
+
+def test_a_single_method_study_has_no_comparisons_and_no_marks(runs):
+    one = runs[runs["method"] == "sngan"]
+    analysis = analyze(one, ["fid"], "sngan")
+    assert analysis.comparisons.empty and set(analysis.summary["mark"]) == {""}

@@ -67,9 +67,14 @@ def one_sample(values, no_effect: float) -> Evidence:
 def paired_t(a, b, no_effect: float) -> Evidence:
     """mean(a - b) over aligned pairs (a pair with a non-finite side is left out), one-sample t on the
     differences against no_effect; n is the number of pairs."""
+    return one_sample(_differences(a, b), no_effect)
+
+
+def _differences(a, b) -> np.ndarray:
+    """a - b over the aligned pairs whose both sides are finite."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     keep = np.isfinite(a) & np.isfinite(b)
-    return one_sample(a[keep] - b[keep], no_effect)
+    return a[keep] - b[keep]
 
 
 def two_sample(a, b) -> Evidence:
@@ -112,11 +117,18 @@ def worst_cell(cells, labels=None) -> Evidence:
     if not any(cell.any() for cell in cells):
         return Evidence(math.nan, None, None, math.nan, sizes, notes=(note,),
                         uninformative="no run passed the success threshold in any cell")
-    p_cells = [float(sps.binomtest(int(cell.sum()), cell.size, 0.5, alternative="greater").pvalue) for cell in cells]
-    worst = max(range(len(cells)), key=lambda i: (p_cells[i], -cells[i].size))
+    worst, p = _worst_cell(cells)
     successes, n = int(cells[worst].sum()), cells[worst].size
     low, _ = statistics.clopper_pearson(successes, n, 1 - 2 * (1 - statistics.CONFIDENCE))
-    return Evidence(successes / n, low, 1.0, p_cells[worst], sizes, notes=(f"worst cell {labels[worst]}", note))
+    return Evidence(successes / n, low, 1.0, p, sizes, notes=(f"worst cell {labels[worst]}", note))
+
+
+def _worst_cell(cells: list[np.ndarray]) -> tuple[int, float]:
+    """(index, p) of the cell with the largest one-sided binomial p against 1/2 (fewest runs break ties):
+    the cell an intersection-union test is decided by."""
+    p_cells = [float(sps.binomtest(int(cell.sum()), cell.size, 0.5, alternative="greater").pvalue) for cell in cells]
+    worst = max(range(len(cells)), key=lambda i: (p_cells[i], -cells[i].size))
+    return worst, p_cells[worst]
 
 
 def evidence_for(test_kind: str, values, no_effect: float) -> Evidence:
@@ -143,14 +155,10 @@ def seeds_needed(test_kind: str, values, no_effect: float, level: float) -> stat
         cells = [np.asarray(cell) > 0 for cell in values]
         if not cells:
             return statistics.NO_SEEDS_NEEDED
-        # the cell the test is decided by: the highest one-sided p, as in worst_cell
-        p_cells = [sps.binomtest(int(c.sum()), c.size, 0.5, alternative="greater").pvalue for c in cells]
-        worst = cells[int(np.argmax(p_cells))]
+        worst = cells[_worst_cell(cells)[0]]
         return statistics.seeds_needed_binomial(int(worst.sum()), worst.size, level)
     if test_kind == "paired-t":
-        a, b = np.asarray(values[0], dtype=float), np.asarray(values[1], dtype=float)
-        keep = np.isfinite(a) & np.isfinite(b)
-        return statistics.seeds_needed_t([a[keep] - b[keep]], no_effect, level)
+        return statistics.seeds_needed_t([_differences(*values)], no_effect, level)
     return statistics.seeds_needed_t([statistics.finite(v) for v in values], no_effect, level)
 
 

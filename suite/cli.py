@@ -14,6 +14,7 @@ import os
 import resource
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from suite import launch
@@ -97,12 +98,46 @@ def cmd_check(args) -> int:
     if args.estimate:
         from suite.costs import study_estimate
 
-        estimate = study_estimate(list(study.runs), cores=args.cores)
-        print(f"estimated training time on {estimate['cores']} cores: {estimate['wall_seconds'] / 3600:.1f} h "
-              f"({estimate['cpu_seconds'] / 3600:.1f} CPU-hours; step costs of its {estimate['cells']} "
-              "data/arch/method/batch cells measured here in CPU time on 1 thread; scoring and the report not "
-              "included)")
+        runs, chance = _runs_and_chances(study)
+        estimate = study_estimate(runs, cores=args.cores)
+        scope = (f"step costs of its {estimate['cells']} data/arch/method/batch cells measured here in CPU time on "
+                 "1 thread; scoring and the report not included")
+        if not study.sequential:
+            print(f"estimated training time on {estimate['cores']} cores: {estimate['wall_seconds'] / 3600:.1f} h "
+                  f"({estimate['cpu_seconds'] / 3600:.1f} CPU-hours; {scope})")
+            return 0
+        expected = sum(row["seconds"] * chance[row["run"]] for row in estimate["runs"])
+        print(f"estimated training time on {estimate['cores']} cores, sequential looks at "
+              f"{study.sequential['looks']}: expected {expected / estimate['cores'] / 3600:.1f} h "
+              f"({expected / 3600:.1f} CPU-hours, every claim without effect), worst case "
+              f"{estimate['wall_seconds'] / 3600:.1f} h ({estimate['cpu_seconds'] / 3600:.1f} CPU-hours, every claim "
+              f"open to the last look); {scope}")
     return 0
+
+
+def _runs_and_chances(study) -> tuple[list, dict[str, float]]:
+    """Every run a study may train, and the chance that each one is trained: 1 for the fixed runs; for a
+    sequential study's later seeds, the simulated share of claims without effect still open at their look."""
+    chance = {spec.run_id: 1.0 for spec in study.runs}
+    if not study.sequential:
+        return list(study.runs), chance
+    import numpy as np
+
+    from suite.claims import CLAIMS
+    from suite.claims.interim import claim_cells, simulate
+    from suite.sequential import Design
+
+    design = Design.from_config(study.sequential)
+    still_open = simulate(design, "t", [lambda rng, n: [rng.normal(0.0, 1.0, n)]], [True], reps=200).open_after
+    records = [spec.to_dict() for spec in study.runs]
+    runs = {spec.run_id: spec for spec in study.runs}
+    for cell in sorted(set().union(*(claim_cells(claim, records) for claim in CLAIMS.values()))):
+        for seed in range(design.looks[-1]):
+            look = int(np.searchsorted(design.looks, seed, side="right"))
+            spec = study.run(*cell, seed)
+            runs.setdefault(spec.run_id, spec)
+            chance[spec.run_id] = max(chance.get(spec.run_id, 0.0), 1.0 if look == 0 else still_open[look - 1])
+    return list(runs.values()), chance
 
 
 def cmd_train(args) -> int:
@@ -286,8 +321,32 @@ def cmd_report(args) -> int:
     study = load_study(args.study)
     real = {Path(path).parent.name: Path(path) for path in args.real_metrics}
     index = build_report(Path(args.runs), Path(args.out_dir), study.config, real or None,
-                         [Path(path) for path in args.part_costs])
+                         [Path(path) for path in args.part_costs], Path(args.decisions) if args.decisions else None)
     log.info("report written to %s", index)
+    return 0
+
+
+def cmd_interim(args) -> int:
+    from suite.claims import CLAIMS, RunOutputs, find_runs
+    from suite.claims.interim import interim, read_decisions, write_decisions
+    from suite.config import load_study
+    from suite.sequential import Design
+
+    study = load_study(args.study)
+    if not study.sequential:
+        raise ConfigError(f"{args.study} has no `sequential:` key: its seeds are fixed, it has no looks")
+    design = Design.from_config(study.sequential)
+    if not 1 <= args.look <= len(design.looks):
+        raise ConfigError(f"--look {args.look} is not a look of this study; allowed: 1 to {len(design.looks)}")
+    previous = read_decisions(args.previous) if args.look > 1 else None
+    runs = [RunOutputs.load(path) for path in find_runs(Path(args.results) / study.experiment)]
+    decisions = interim(design, args.look - 1, runs, list(CLAIMS.values()), [spec.to_dict() for spec in study.runs],
+                        study.experiment, previous)
+    write_decisions(decisions, args.out)
+    statuses = Counter(entry["status"] for entry in decisions["claims"].values())
+    log.info("look %d (n %d): %s; %d cells grow", args.look, decisions["n"],
+             ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())),
+             len(decisions["continuing_cells"]))
     return 0
 
 
@@ -421,8 +480,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--runs", required=True, help="runs.csv from `collect`")
     report.add_argument("--out-dir", required=True)
     report.add_argument("--part-costs", action="append", default=[], help="a part-costs JSON file (repeatable)")
+    report.add_argument("--decisions", default=None, help="a sequential study's last look (decisions.json)")
     report.add_argument("real_metrics", nargs="*", help="results/<exp>/reference/<data>/real_metrics.json files")
     report.set_defaults(handler=cmd_report)
+
+    look = commands.add_parser("interim", help="a sequential study's look: decide the claims, name the cells that grow")
+    look.add_argument("--study", required=True)
+    look.add_argument("--look", type=int, required=True, help="the look, from 1")
+    look.add_argument("--previous", default=None, help="decisions.json of the look before (from look 2)")
+    look.add_argument("--results", default="results", help="the results folder that holds <experiment>/runs")
+    look.add_argument("--out", required=True, help="decisions.json to write")
+    look.set_defaults(handler=cmd_interim)
 
     costs = commands.add_parser("part-costs", help="seconds per training step of each stabilization part on an arch")
     costs.add_argument("--base", required=True, help="the run to time on, without its method (<arch>.base.yaml)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -131,10 +131,24 @@ class Study:
     def experiment(self) -> str:
         return self.config["experiment"]
 
+    @property
+    def sequential(self) -> dict | None:
+        """The sequential design ({looks, alpha, spending}), or None for fixed seeds."""
+        return self.config.get("sequential")
+
+    def cell_run(self, data: str, arch: str, method: str, seed: int) -> RunSpec:
+        """A run of the cell at any seed: the cell's first run with that seed (a sequential look's new seed)."""
+        for spec in self.runs:
+            if (spec.data, spec.arch_name, spec.method_name) == (data, arch, method):
+                return replace(spec, seed=seed)
+        raise ConfigError(f"cell {data}/{arch}/{method} is not in study {self.experiment!r}")
+
     def run(self, data: str, arch: str, method: str, seed: int) -> RunSpec:
         for spec in self.runs:
             if (spec.data, spec.arch_name, spec.method_name, spec.seed) == (data, arch, method, seed):
                 return spec
+        if self.sequential and seed < self.sequential["looks"][-1]:
+            return self.cell_run(data, arch, method, seed)
         raise ConfigError(
             f"run {RunSpec.format_run_id(data, arch, method, seed)} is not in study {self.experiment!r}; "
             f"its runs: {', '.join(s.run_id for s in self.runs[:10])}{' ...' if len(self.runs) > 10 else ''}"
@@ -310,6 +324,16 @@ def _check_run(spec: RunSpec) -> None:
             f"{memory / 2**30:.0f} GiB; allowed: batch_size <= {memory // per_example}")
 
 
+def _sequential_design(entry: dict) -> dict:
+    """The sequential key with its defaults; its looks must grow."""
+    design = {"alpha": 0.05, "spending": "obrien-fleming", **entry}
+    looks = design["looks"]
+    if any(later <= earlier for earlier, later in zip(looks, looks[1:])):
+        raise ConfigError(f"config error at sequential.looks: {looks} must be increasing seed counts; "
+                          "allowed: e.g. [3, 6, 12]")
+    return design
+
+
 def _check_plateau(train: dict, evaluate: dict, data: str, where: str) -> None:
     """The plateau rule reads the curve of domain metrics: evaluations over training, on image data."""
     from suite.data import DATASETS
@@ -331,6 +355,8 @@ def resolve_study(raw: dict) -> Study:
         raise ConfigError("config error: a study config must be a mapping")
     validate_schema(raw)
     config = deep_merge(DEFAULTS, raw)
+    if "sequential" in config:
+        config["sequential"] = _sequential_design(config["sequential"])
     own_data = {}
     for name, entry in config.get("datasets", {}).items():
         try:

@@ -15,6 +15,8 @@ import pandas as pd
 import scipy
 import yaml
 
+from suite.claims import CLAIMS, RunOutputs
+from suite.claims.interim import history_frame, read_decisions, sequential_table
 from suite.claims.table import claims_table, write_claims_table
 from suite.errors import ConfigError, DataMissingError
 from suite.runspec import FILES, RunSpec
@@ -199,9 +201,28 @@ def claims_section(frame: pd.DataFrame, table_dir: Path, out_dir: Path) -> page.
     return page.Section("claims", "Published claims: reproduced, contradicted or inconclusive at this scale", body)
 
 
+def looks_section(decisions: dict, table_dir: Path, out_dir: Path) -> page.Section:
+    """A sequential study's decision history: per claim and look, n, p, the boundary and the decision."""
+    history = history_frame(decisions)
+    path = table_dir / "looks.csv"
+    atomic_write_csv(history, path)
+    design = decisions["design"]
+    shown = history.assign(p=history["p"].map(lambda p: f"{p:.3g}"), level=history["level"].map(lambda v: f"{v:.3g}"),
+                           boundary=history["boundary"].map(lambda v: f"{v:.3g}"))
+    body = (f"<p>Seeds in looks at n = {', '.join(map(str, design['looks']))} (look {decisions['look'] + 1} is the "
+            f"last that ran). Each claim holds its family's Holm level (alpha {design['alpha']}), spent over the looks "
+            f"by the Lan-DeMets {design['spending']} function; a look tests at its increment (union bound), and a "
+            "decision, once made, is frozen. Futility stops do not give their level away (non-binding).</p>\n"
+            + shown.to_html(index=False, classes="looks", border=0, escape=True)
+            + f'<p class="downloads">Full history: <a href="{html.escape(page.rel(path, out_dir))}">CSV</a></p>\n')
+    return page.Section("looks", "Sequential seeds: each claim's looks and decision", body)
+
+
 def build_report(runs_csv: Path, out_dir: Path, study: dict,
-                 real_metrics: dict[str, Path] | None = None, part_costs: list[Path] = ()) -> Path:
-    """Write tables/, figures/ and index.html under out_dir; return the index.html path."""
+                 real_metrics: dict[str, Path] | None = None, part_costs: list[Path] = (),
+                 decisions: Path | None = None) -> Path:
+    """Write tables/, figures/ and index.html under out_dir; return the index.html path. A sequential study
+    passes its last look's `decisions` (decisions.json): its verdicts come from there, with their history."""
     out_dir = Path(out_dir)
     runs = read_runs_table(runs_csv)
     present = runs[runs["status"] != "missing"]
@@ -235,10 +256,15 @@ def build_report(runs_csv: Path, out_dir: Path, study: dict,
                 "methods": ", ".join(dict.fromkeys(present["method"])), "reference method": reference,
                 "metrics": ", ".join(metrics), "real-data floor": ", ".join(real) or "not given"}
     # one claims frame for both the headline and the claims section
-    claims = claims_table([Path(d) for d in runs.loc[runs["status"] != "missing", "run_dir"]])
+    run_dirs = [Path(d) for d in runs.loc[runs["status"] != "missing", "run_dir"]]
+    looks = read_decisions(decisions) if decisions is not None else None
+    claims = (claims_table(run_dirs) if looks is None
+              else sequential_table(looks, [RunOutputs.load(d) for d in run_dirs], list(CLAIMS.values())))
     opening = claims_sentences(claims) + headline(analysis, metrics, reference, primary_n_gen)
     sections = [page.Section("headline", "What the numbers say", page.paragraph(opening)),
                 claims_section(claims, table_dir, out_dir)]
+    if looks is not None:
+        sections.append(looks_section(looks, table_dir, out_dir))
     sections += [page.Section("overview", "Overview", page.kv_table(overview)),
                  page.Section("tables", "Tables", "".join(table_blocks))]
     for kind in figs.KINDS:

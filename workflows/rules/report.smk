@@ -4,7 +4,7 @@ from suite.report.kinds import FIGURE_HEADINGS, KINDS
 
 rule collect_runs:
     input:
-        metrics=all_metrics(),
+        metrics=lambda w: list(dict.fromkeys(all_metrics() + sequential_metrics())),
         study=STUDY_FILE,
     output:
         runs=report(f"{REPORT_DIR}/runs.csv", caption="../report/runs.rst", category="Tables"),
@@ -37,6 +37,7 @@ rule build_report:
         floors=real_floors(),
         part_costs=part_cost_files(),
         critic_fits=critic_fits(),
+        decisions=final_decisions(),
         study=STUDY_FILE,
     output:
         html=report(f"{REPORT_DIR}/index.html", caption="../report/index.rst", category="Report"),
@@ -52,10 +53,11 @@ rule build_report:
         f"{REPORT_DIR}/report.log",
     params:
         part_costs=lambda w, input: " ".join(f"--part-costs {path}" for path in input.part_costs),
+        decisions=lambda w, input: f"--decisions {input.decisions[0]}" if input.decisions else "",
     shell:
         "python -m suite report --study {input.study} --runs {input.runs} "
         "--out-dir results/{wildcards.exp}/report {input.floors} "
-        "{params.part_costs} 2> {log}"
+        "{params.part_costs} {params.decisions} 2> {log}"
 
 
 for _method in STUDY.method_names():

@@ -64,6 +64,11 @@ BAD = {
     "attention at a size the arch never reaches": (
         lambda c: c.update(methods={"m": {"preset": "sagan", "d_attention": 7}}) or c["grids"][0].update(methods=["m"]),
         r"config error at archs.dcgan-tiny .*d_attention=7 is not a feature-map size .*allowed: 32, 16, 8, 4"),
+    "looks that do not grow": (lambda c: c.update(sequential={"looks": [6, 3]}),
+                               r"config error at sequential.looks: \[6, 3\] must be increasing seed counts"),
+    "one look": (lambda c: c.update(sequential={"looks": [3]}), r"config error at sequential.looks: \[3\] is too short"),
+    "unknown spending": (lambda c: c.update(sequential={"looks": [3, 6], "spending": "pocock"}),
+                         r"config error at sequential.spending: 'pocock' is not allowed; allowed: obrien-fleming"),
     "part costs on an arch without runs": (lambda c: c["report"].update(part_costs=["resnet101"]),
                                            r"config error at report.part_costs: arch 'resnet101' has no run in this "
                                            r"study; allowed: dcgan-tiny"),

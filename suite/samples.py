@@ -1,4 +1,4 @@
-"""Sample figures: an image grid for image data, a scatter for 2-d toy data."""
+"""Sample figures: an image grid for image data, a scatter for 2-d toy data, lines of generated text."""
 
 from __future__ import annotations
 
@@ -37,4 +37,21 @@ def save_samples(samples: torch.Tensor, path: Path) -> None:
         plt.gca().set_aspect("equal")
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png", bbox_inches="tight")
+    plt.close(figure)
+
+
+def save_text_samples(lines: list[str], png_path: Path, text_path: Path) -> None:
+    """Generated sequences as text (one a line) and drawn in a monospace font: the PNG the train rule declares."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from suite.io import write_text
+
+    write_text(text_path, "".join(f"{line}\n" for line in lines))
+    figure = plt.figure(figsize=(2.6, 0.14 * len(lines) + 0.15), dpi=100)  # 8-pt monospace: 0.14 in a line
+    figure.text(0.02, 0.98, "\n".join(lines), family="monospace", fontsize=8, va="top", ha="left")
+    with atomic_path(png_path) as tmp:
+        figure.savefig(tmp, format="png")
     plt.close(figure)

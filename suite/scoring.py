@@ -1,6 +1,7 @@
 """One run's metrics.json: rebuild the trained generator, score it, record the protocol.
 
-Image runs get the image metrics (suite.metrics.score); 2-d toy runs get the toy metrics
+Image runs get the image metrics (suite.metrics.score); text runs the n-gram JS divergences
+(suite.metrics.text) with their real-data floor; 2-d toy runs get the toy metrics
 (suite.metrics.toy) on TOY_N generated points against TOY_N real test points, and, when the run's
 training checkpoint is still there, the critic's values on a grid for the toy figures
 (SURFACE_FILE in the run folder), so the report draws them without importing models.
@@ -19,10 +20,12 @@ import torch
 
 from suite import io
 from suite.data import data_shape, DATASETS, is_labelled, load_dataset
+from suite.data.text import decode
 from suite.data.toy import mixture_modes
 from suite.errors import GanbenchError
 from suite.methods import resolve_method
 from suite.metrics.score import METRIC_KEYS, NON_FINITE, generator_batches, real_batches, score_generator
+from suite.metrics.text import FLOOR_KEYS, NGRAM_ORDERS, TEXT_METRIC_KEYS, UNTRAINED_KEYS, ngram_js, rounded
 from suite.metrics.toy import HQ_STDS, MODE_MIN_COUNT, TOY_METRIC_KEYS, toy_metrics
 from suite.models import build_models
 from suite.provenance import software_versions
@@ -32,13 +35,16 @@ from suite.runtime import select_device
 log = logging.getLogger(__name__)
 
 SCORE_SEED = 20_200_101
-ALL_METRIC_KEYS = (*METRIC_KEYS, *TOY_METRIC_KEYS)
+ALL_METRIC_KEYS = (*METRIC_KEYS, *TOY_METRIC_KEYS, *TEXT_METRIC_KEYS)
 TOY_N = 2000  # points per side; the exact W1 is a transport problem of O(n^3) (about 10 s at 2000 on 2 cores)
 TOY_REAL_SEED = 0  # one real sample for every run of a toy set, so their distances compare
 SURFACE_FILE = "toy_surface.npz"
 SURFACE_GRID = 100  # critic values on a 100 x 100 grid
 NOT_IMAGE = "image metrics do not apply to 2-d toy data"
 NOT_TOY = "toy metrics apply to 2-d toy data only"
+NOT_TEXT = "n-gram metrics apply to text data only"
+NOT_IMAGE_NOR_TOY = "image and toy metrics do not apply to text data"
+TEXT_FLOOR_SEED = 20_200_102  # which training sequences form the real sample the floor compares
 DOMAIN_KEYS = ("domain_fid", "domain_is", "domain_fid_sampling_se")
 UNLABELLED = "{data} has no labels: the domain metrics use a classifier trained on a data set's labels"
 
@@ -56,11 +62,47 @@ def _not_scored(reason: str) -> dict:
 
 
 def _complete(scored: dict, reason: str) -> dict:
-    """Every key of ALL_METRIC_KEYS in `metrics`, in order; those the scorer did not produce null with `reason`."""
+    """Every key of ALL_METRIC_KEYS in `metrics`, in order; those the scorer did not produce null with `reason`
+    (the n-gram keys of a run on other data with NOT_TEXT)."""
     absent = [key for key in ALL_METRIC_KEYS if key not in scored["metrics"]]
     scored["metrics"] = {key: scored["metrics"].get(key) for key in ALL_METRIC_KEYS}
-    scored["unavailable"].update(dict.fromkeys(absent, reason))
+    scored["unavailable"].update({key: NOT_TEXT if key in TEXT_METRIC_KEYS else reason for key in absent})
     return scored
+
+
+def _generated_text(generator: torch.nn.Module, n: int, run: RunSpec, device: torch.device) -> torch.Tensor | None:
+    """Argmax character indices [n, length] of n sequences from fixed noise; None when the output is not finite."""
+    z = torch.randn(n, run.latent_dim, generator=torch.Generator().manual_seed(SCORE_SEED))
+    generator.eval()
+    with torch.inference_mode():
+        output = torch.cat([generator(batch.to(device)).float().cpu() for batch in z.split(run.evaluate["batch_size"])])
+    return output.argmax(dim=1) if torch.isfinite(output).all() else None
+
+
+def _score_text(generator: torch.nn.Module, run: RunSpec, device: torch.device) -> dict:
+    """js1..js4 of n generated sequences against n held-out ones; the floor (n training sequences, disjoint from
+    the held-out split, against the same held-out ones) and the value of the run's generator before training
+    (its family initialized with the run's seed), each at the same n."""
+    start = time.perf_counter()
+    held_out = load_dataset(run.data, "test", root=run.data_root)
+    train = load_dataset(run.data, "train", root=run.data_root)
+    n = min(run.evaluate["n_gen"], len(held_out), len(train))
+    reference = held_out.decode(held_out.codes[:n])
+    fake = _generated_text(generator, n, run, device)
+    if fake is None:
+        return _not_scored("the generator's samples are not finite (NaN/Inf)")
+    picks = torch.randperm(len(train), generator=torch.Generator().manual_seed(TEXT_FLOOR_SEED))[:n]
+    torch.manual_seed(run.seed)
+    untrained, _ = build_models(run.arch, resolve_method(run.method), data_shape(run.data), run.latent_dim)
+    untrained_fake = _generated_text(untrained.to(device), n, run, device)
+    metrics = {**rounded(ngram_js(decode(fake, held_out.alphabet), reference)),
+               **dict(zip(FLOOR_KEYS, rounded(ngram_js(train.decode(train.codes[picks]), reference)).values()))}
+    if untrained_fake is not None:
+        metrics |= dict(zip(UNTRAINED_KEYS, rounded(ngram_js(decode(untrained_fake, held_out.alphabet),
+                                                             reference)).values()))
+    protocol = {"n_gen": n, "n_ref": n, "ref_split": "test", "ngram_orders": list(NGRAM_ORDERS),
+                "js_log_base": 2, "seconds": time.perf_counter() - start}
+    return _complete({"metrics": metrics, "unavailable": {}, "protocol": protocol}, NOT_IMAGE_NOR_TOY)
 
 
 def _score_toy(generator: torch.nn.Module, run: RunSpec, device: torch.device) -> tuple[dict, np.ndarray | None]:
@@ -162,6 +204,9 @@ def score_run(run: RunSpec, generator_path: Path, train_summary_path: Path, scor
         if DATASETS[run.data].kind == "image":
             scored, overflow = _score_finite(generator.to(device), run, score_kwargs, device)
             scored = _unlabelled_reason(_complete(scored, NOT_TOY), run.data, run.evaluate)
+        elif DATASETS[run.data].kind == "text":
+            scored = _score_text(generator.to(device), run, device)
+            overflow = "non-finite generator samples" if "js1" in scored["unavailable"] else None
         else:
             scored, fake = _score_toy(generator.to(device), run, device)
             overflow = None if fake is not None else "non-finite generator samples"

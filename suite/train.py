@@ -26,6 +26,7 @@ from suite.plateau import BUDGET, CAP, DIVERGED, PLATEAU, PlateauRule
 from suite.progress import progress
 from suite.runspec import FILES, RunSpec
 from suite.data import load_dataset
+from suite.data.text import TextData, decode, one_hot
 from suite.errors import GanbenchError
 from suite.methods import (
     MethodSpec,
@@ -41,7 +42,7 @@ from suite.methods import (
 )
 from suite.models import build_models
 from suite.provenance import code_version
-from suite.samples import save_samples
+from suite.samples import save_samples, save_text_samples
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ TRAIN_COLUMNS = ["step", "seconds", "loss_d", "loss_g", "penalty", "d_real", "d_
 PROBE_SIZE = 64
 PROBE_SEED = 20_170_101
 SAMPLE_SEED = 20_180_101
+TEXT_SAMPLE_LINES = 32  # generated sequences written to samples.txt (argmax per position) and drawn in samples.png
 
 EvalFn = Callable[[nn.Module, int], dict]
 
@@ -72,13 +74,19 @@ class Interrupted(GanbenchError):
     """SIGINT/SIGTERM arrived; a checkpoint was written before raising."""
 
 
-class BatchSampler:
-    """Seeded data order over an on-device tensor; its position is checkpointed for exact resume."""
+def _as_is(batch: torch.Tensor) -> torch.Tensor:
+    return batch
 
-    def __init__(self, data: torch.Tensor, batch_size: int, seed: int):
+
+class BatchSampler:
+    """Seeded data order over an on-device tensor; its position is checkpointed for exact resume.
+    `encode` turns a batch of stored rows into the nets' input (text: indices -> one-hot)."""
+
+    def __init__(self, data: torch.Tensor, batch_size: int, seed: int,
+                 encode: Callable[[torch.Tensor], torch.Tensor] = _as_is):
         if batch_size > len(data):
             raise ValueError(f"batch_size {batch_size} exceeds the {len(data)} training examples")
-        self.data, self.batch_size = data, batch_size
+        self.data, self.batch_size, self.encode = data, batch_size, encode
         self.generator = torch.Generator().manual_seed(seed)
         self._new_epoch()
 
@@ -91,7 +99,7 @@ class BatchSampler:
             self._new_epoch()
         index = self.order[self.position: self.position + self.batch_size]
         self.position += self.batch_size
-        return self.data[index.to(self.data.device)]
+        return self.encode(self.data[index.to(self.data.device)])
 
     def state_dict(self) -> dict:
         return {"generator": self.generator.get_state(), "order": self.order, "position": self.position}
@@ -102,11 +110,22 @@ class BatchSampler:
 
 
 def training_tensor(run: RunSpec, device: torch.device) -> torch.Tensor:
-    """The training split as floats in [-1, 1] (images) or raw 2-d points (toy), on the device."""
+    """The training split as floats in [-1, 1] (images), raw 2-d points (toy) or one-hot sequences (text), on
+    the device. Text is one-hot encoded whole here; `training_rows` keeps it compact."""
+    rows, encode = training_rows(run, device)
+    return encode(rows)
+
+
+def training_rows(run: RunSpec, device: torch.device) -> tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]:
+    """The training split as stored rows on the device and the function that turns rows into the nets' input:
+    text stays vocabulary indices until a batch is drawn (one-hot, the whole corpus would take gigabytes)."""
     data = load_dataset(run.data, "train", root=run.data_root, seed=run.seed)
+    if isinstance(data, TextData):
+        vocabulary = len(data.alphabet)
+        return data.codes.to(device), lambda rows: one_hot(rows, vocabulary)
     if isinstance(data, torch.Tensor):
-        return data.to(device)
-    return (data.images.to(device, torch.float32) / 127.5 - 1.0).contiguous()
+        return data.to(device), _as_is
+    return (data.images.to(device, torch.float32) / 127.5 - 1.0).contiguous(), _as_is
 
 
 @dataclass
@@ -232,19 +251,30 @@ class Trainer:
     def build(self) -> StepContext:
         """Seed, load the data, build nets and optimizers: the step context a training iteration needs."""
         runtime.make_deterministic(self.run.seed)
-        data = training_tensor(self.run, self.device)
-        generator, critic = build_models(self.run.arch, self.spec, tuple(data.shape[1:]), self.run.latent_dim)
+        data, encode = training_rows(self.run, self.device)
+        example_shape = tuple(encode(data[:1]).shape[1:])
+        generator, critic = build_models(self.run.arch, self.spec, example_shape, self.run.latent_dim)
         image_data = data.dim() == 4
         ctx = step_context(self.spec, generator, critic, self.run.latent_dim, self.device,
                            channels_last=self.train_cfg["channels_last"] and image_data, bf16=self.train_cfg["bf16"])
         self.data = data.contiguous(memory_format=ctx.memory_format)
         probe_gen = torch.Generator().manual_seed(PROBE_SEED)
-        self.probe_real = self.data[torch.randperm(len(data), generator=probe_gen)[:PROBE_SIZE].to(self.device)]
+        self.probe_real = encode(self.data[torch.randperm(len(data), generator=probe_gen)[:PROBE_SIZE].to(self.device)])
         self.probe_z = torch.randn(PROBE_SIZE, self.run.latent_dim, generator=probe_gen).to(self.device)
-        self.sample_z = torch.randn(64 if image_data else 1024, self.run.latent_dim,
+        self.sample_z = torch.randn(self._sample_count(image_data), self.run.latent_dim,
                                     generator=torch.Generator().manual_seed(SAMPLE_SEED)).to(self.device)
-        self.sampler = BatchSampler(self.data, self.train_cfg["batch_size"], self.run.seed)
+        self.sampler = BatchSampler(self.data, self.train_cfg["batch_size"], self.run.seed, encode)
         return ctx
+
+    def _sample_count(self, image_data: bool) -> int:
+        if image_data:
+            return 64
+        return TEXT_SAMPLE_LINES if self._alphabet() is not None else 1024
+
+    def _alphabet(self) -> str | None:
+        """The text data set's characters by index, None for other data."""
+        data = load_dataset(self.run.data, "train", root=self.run.data_root, seed=self.run.seed)
+        return data.alphabet if isinstance(data, TextData) else None
 
     CHECKPOINT_KEYS = frozenset({"config_hash", "code_version", "step", "clock", "status",
                                  "generator", "critic", "opt_g", "opt_d", "sampler", "rng"})
@@ -389,7 +419,12 @@ class Trainer:
 
     def _finish(self, ctx: StepContext, step: int, clock: Clock, status: dict) -> dict:
         samples = self._samples(ctx)
-        save_samples(samples, self.out_dir / FILES["samples"])
+        alphabet = self._alphabet()
+        if alphabet is None:
+            save_samples(samples, self.out_dir / FILES["samples"])
+        else:
+            save_text_samples(decode(samples.argmax(dim=1), alphabet), self.out_dir / FILES["samples"],
+                              self.out_dir / FILES["text_samples"])
         io.save_torch(self.out_dir / FILES["generator"], {
             "generator": ctx.generator.state_dict(), "run": self.run.to_dict(), "step": step,
         })

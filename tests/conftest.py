@@ -10,7 +10,7 @@ import torch
 import yaml
 
 from suite.data import ROOT_VARIABLE
-from tests.data.files import write_cifar10, write_fashion_mnist
+from tests.data.files import write_cifar10, write_fashion_mnist, write_fortunes
 
 REPO = Path(__file__).resolve().parents[1]
 # Tests start `snakemake` and the rules start `python`: those of the environment running the tests,
@@ -21,12 +21,13 @@ torch.set_num_threads(2)
 
 
 def pytest_configure(config):
-    """Every test, and every process a test starts, reads Fashion-MNIST and CIFAR-10 from small files
+    """Every test, and every process a test starts, reads Fashion-MNIST, CIFAR-10 and the fortunes corpus from small files
     written here in their real formats (tests/data/files.py), never an installed or downloaded copy.
     Set before any test module is imported, so the environments they build at import carry it too."""
     root = Path(tempfile.mkdtemp(prefix="ganbench-test-data-"))
     write_fashion_mnist(root)
     write_cifar10(root)
+    write_fortunes(root)
     os.environ[ROOT_VARIABLE] = str(root)
     config.add_cleanup(lambda: shutil.rmtree(root, ignore_errors=True))
 

@@ -152,6 +152,25 @@ def final_metric(key: str) -> Callable[[RunOutputs], float]:
     return statistic
 
 
+def gap_closed(key: str) -> Callable[[RunOutputs], float]:
+    """The share of the way from the run's untrained generator to the real-data floor that training covered on
+    metric `key` (lower is better): (untrained - trained) / (untrained - floor), from the `key`, `key_untrained`
+    and `key_floor` of metrics.json; 0 for a run that diverged (it got nowhere), NaN where one was not scored."""
+
+    def statistic(run: RunOutputs) -> float:
+        if run.diverged():
+            return 0.0
+        metrics = run.metrics["metrics"]
+        trained, untrained, floor = (metrics.get(name) for name in (key, f"{key}_untrained", f"{key}_floor"))
+        if trained is None or untrained is None or floor is None:
+            raise MeasurementMissing(f"metrics.json of {run.path} lacks {key}, {key}_untrained or {key}_floor")
+        if untrained <= floor:
+            return math.nan  # the untrained generator already scores at the floor: no gap to close
+        return (float(untrained) - float(trained)) / (float(untrained) - float(floor))
+
+    return statistic
+
+
 def _curve_with(run: RunOutputs, *columns: str):
     curve = run.curve
     for column in columns:

@@ -15,6 +15,7 @@ from typing import Callable
 from suite.data.cifar import cifar10_present, load_cifar10
 from suite.data.fashion import fashion_present, load_fashion32
 from suite.data.own import DESCRIBERS, load_own
+from suite.data.text import SEQUENCE_LENGTH, VOCABULARY_SIZE, load_text, text_present
 from suite.data.toy import SAMPLERS, sample_toy
 from suite.errors import ConfigError
 
@@ -25,8 +26,8 @@ SPLITS = ("train", "test")
 class DataSet:
     name: str
     shape: tuple[int, ...]
-    kind: str  # "image" or "toy"
-    load: Callable[[str, Path | None, int], object]  # (split, root, seed) -> ImageData or float tensor [N, 2]
+    kind: str  # "image", "toy" or "text"
+    load: Callable[[str, Path | None, int], object]  # (split, root, seed) -> ImageData, float tensor [N, 2] or TextData
     present: Callable[[Path | None], bool]  # root -> every split on disk
     labelled: bool = True  # image sets: whether the images have class labels (the domain metrics need them)
 
@@ -41,6 +42,8 @@ DATASETS: dict[str, DataSet] = {
     "cifar10": DataSet("cifar10", (3, 32, 32), "image",
                        lambda split, root, seed: load_cifar10(split, root), cifar10_present),
     **{name: _toy(name) for name in SAMPLERS},
+    "text-fortunes": DataSet("text-fortunes", (VOCABULARY_SIZE, SEQUENCE_LENGTH), "text",
+                             lambda split, root, seed: load_text(split, root), text_present, labelled=False),
 }
 
 
@@ -85,12 +88,12 @@ def is_available(name: str, root: str | Path | None = None) -> bool:
 
 
 def data_shape(name: str) -> tuple[int, ...]:
-    """Shape of one example: (C, 32, 32) for images, (2,) for toy sets."""
+    """Shape of one example: (C, 32, 32) for images, (2,) for toy sets, (vocabulary, length) one-hot for text."""
     return _dataset(name).shape
 
 
 def load_dataset(name: str, split: str = "train", root: str | Path | None = None, seed: int = 0):
-    """Load a data set split: `ImageData` for images, a float tensor [N, 2] for toy sets.
+    """Load a data set split: `ImageData` for images, a float tensor [N, 2] for toy sets, `TextData` for text.
 
     `root` overrides where image files are looked for; `seed` only matters for toy sets.
     """

@@ -18,7 +18,7 @@ from torch import nn
 from suite.errors import ConfigError
 from suite.plugins import UserPart, allowed_text, load_part, names_a_part
 from suite.runspec import net_params
-from suite.models import dcgan, mlp, random_arch, resnet, resnet_deep, variants
+from suite.models import dcgan, mlp, random_arch, resnet, resnet_deep, text_resnet, variants
 from suite.models.layers import (CRITIC_NORMS, GENERATOR_NORMS, Critic, Generator,
                                  count_main_path_layers, count_weight_layers, critic_layers,
                                  generator_layers, user_norm)
@@ -110,6 +110,13 @@ ARCHS: dict[str, ArchFamily] = {
             variants.gated_generator, variants.gated_critic, _VARIANT_WIDTHS),
            ("wgangp-tanh", "WGAN-GP Fig. 2: tanh nonlinearities everywhere in G and D",
             variants.tanh_generator, variants.tanh_critic, _VARIANT_WIDTHS))},
+    "text-resnet": ArchFamily(
+        "text-resnet", "WGAN-GP section 5.5 language model: 1-d conv ResNets (5 blocks of two kernel-5 convs, "
+                       "residual x0.3), softmax G, linear-out D; text data only",
+        text_resnet.build_generator, text_resnet.build_critic,
+        {**_net_widths(Param(512, 1, "channels of every residual block (gan_language.py: DIM = 512)")),
+         "blocks": Param(text_resnet.BLOCKS, 1, "residual blocks in each net (gan_language.py: 5)")},
+        images_only=False),
     "random": ArchFamily(
         "random", "WGAN-GP section 5.1: draw k of the random space (nonlinearity, depth, norm, filters "
                   "per net)", random_arch.build_generator, random_arch.build_critic,

@@ -20,7 +20,7 @@ GENERATOR_NORMS = ("bn", "sn+bn", "none")
 LAYER_NORMS = ("none", "bn", "ln")  # the norms placed as modules; anything else is a user's own
 CHECK_FEATURES = 4  # channels (features) a user's norm is tried on when the study loads
 
-WEIGHT_LAYER_TYPES = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
+WEIGHT_LAYER_TYPES = (nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
 ATTENTION_BLOCKS = {"attention": SelfAttention, "residual": ResidualControl}
 
 
@@ -75,6 +75,10 @@ class Layers:
         return self._wrap(nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding,
                                     bias=bias))
 
+    def conv1d(self, in_channels: int, out_channels: int, kernel_size: int) -> nn.Module:
+        """Conv1d with padding (k-1)//2 (odd k keeps the length, as a 'SAME' conv)."""
+        return self._wrap(nn.Conv1d(in_channels, out_channels, kernel_size, padding=(kernel_size - 1) // 2))
+
     def conv_transpose(self, in_channels: int, out_channels: int, kernel_size: int = 4) -> nn.Module:
         """Stride-2 transposed conv (4x4 or 3x3) that exactly doubles the spatial size."""
         return self._wrap(nn.ConvTranspose2d(in_channels, out_channels, kernel_size, stride=2,
@@ -93,6 +97,17 @@ class Layers:
         if self.norm == "ln":
             # One group spanning all channels = layer norm over (C, H, W) with a
             # per-channel affine, independent of the other examples in the batch.
+            return self._norm(nn.GroupNorm(1, channels))
+        return nn.Identity()
+
+    def norm_sequence(self, channels: int) -> nn.Module:
+        """Norm of a [N, C, L] feature sequence; "ln" normalizes each example over (C, L)."""
+        if self.norm not in LAYER_NORMS:
+            raise ConfigError(f"norm {self.norm!r} of the user's own code builds no norm of feature sequences; "
+                              f"allowed for sequence nets: {', '.join(CRITIC_NORMS)}")
+        if self.norm == "bn":
+            return self._norm(nn.BatchNorm1d(channels))
+        if self.norm == "ln":
             return self._norm(nn.GroupNorm(1, channels))
         return nn.Identity()
 

@@ -184,6 +184,27 @@ def make_tables(runs, analysis: Analysis, metrics, prdc, real, reference, study,
     return made
 
 
+TEXT_SAMPLE_LINES = 12  # generated lines the report shows per (data, arch, method)
+
+
+def text_samples(runs: pd.DataFrame) -> str:
+    """Per (data, arch, method), the first seed's generated text (samples.txt of a text run, argmax per
+    position), its first TEXT_SAMPLE_LINES lines with the run's 4-gram JS and floor; "" when no run has text."""
+    blocks = []
+    present = runs[runs["status"] != "missing"].sort_values("seed", kind="stable")
+    for (data, arch, method), group in present.groupby(["data", "arch", "method"], sort=False):
+        for _, run in group.iterrows():
+            source = Path(run["run_dir"]) / FILES["text_samples"]
+            if not source.is_file():
+                continue
+            lines = source.read_text(encoding="utf-8").splitlines()[:TEXT_SAMPLE_LINES]
+            scores = ", ".join(f"{key} {run[key]:.3f}" for key in ("js4", "js4_floor") if pd.notna(run.get(key)))
+            heading = f"{method}: {data} / {arch}, seed {int(run['seed'])}" + (f" ({scores})" if scores else "")
+            blocks.append(f"<h3>{html.escape(heading)}</h3>\n" + page.preformatted("\n".join(lines)))
+            break
+    return "".join(blocks)
+
+
 def claims_section(frame: pd.DataFrame, table_dir: Path, out_dir: Path) -> page.Section:
     """The published claims with their verdicts on this study's runs, right under the headline: one line
     per claim, grouped by paper, details one click away, and links to the full table files."""
@@ -271,6 +292,10 @@ def build_report(runs_csv: Path, out_dir: Path, study: dict,
         blocks = [page.figure_block(f, out_dir) for f in made if f.kind == kind]
         if blocks:
             sections.append(page.Section(f"fig-{kind}", FIGURE_HEADINGS[kind], "".join(blocks)))
+    generated_text = text_samples(runs)
+    if generated_text:
+        sections.append(page.Section("text-samples", "Text samples (argmax per position; \u00a4 is the unknown "
+                                     "symbol)", generated_text))
     diverged = [f"{_run_label(r)}: diverged at step {r['diverged_at_step']}" for _, r in runs[runs["status"] == "diverged"].iterrows()]
     missing = [f"{_run_label(r)} ({r['run_dir']}): no metrics.json" for _, r in runs[runs["status"] == "missing"].iterrows()]
     sections += [

@@ -20,7 +20,10 @@ log = logging.getLogger(__name__)
 METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", "domain_is",
                "fid_sampling_se", "kid_sampling_se", "domain_fid_sampling_se",  # sampling SEs of one run's scores
                "precision", "recall", "density", "coverage",  # k = 5 nearest neighbours on scoring features
-               "modes_covered", "hq_fraction", "w1")  # 2-d toy runs
+               "modes_covered", "hq_fraction", "w1",  # 2-d toy runs
+               "js1", "js2", "js3", "js4",  # text runs: n-gram JS divergence (bits) against held-out text
+               "js1_floor", "js2_floor", "js3_floor", "js4_floor",  # two disjoint real samples of the same size
+               "js1_untrained", "js2_untrained", "js3_untrained", "js4_untrained")  # the generator before training
 # how many points each score compared: n_gen / n_ref behind FID (the domain FID's without Inception)
 PROTOCOL_COLUMNS = ("n_gen", "n_ref", "domain_n_gen", "domain_n_ref", "modes_total")
 ID_COLUMNS = ("experiment", "data", "arch", "method", "seed")

@@ -119,3 +119,27 @@ def write_image_folder(root: Path, classes: dict[str, int] | None = None, count:
                                     else pixels.clip(0, 255).astype(np.uint8), mode)
             image.save(folder / f"{name or 'image'}-{index:03d}.png")
     return root
+
+
+# A fortunes corpus in the package's own format: plain text files of cookies separated by lines holding '%'.
+# Sentences drawn from a small word list, so the n-gram statistics are those of words, not of noise.
+FORTUNE_WORDS = ("the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "to", "park", "with", "red", "ball",
+                 "time", "flies", "like", "an", "arrow", "fruit", "banana", "never", "say", "die", "Zap!", "--")
+FORTUNE_COOKIES_PER_FILE = 6
+
+
+def write_fortunes(root: Path, seed: int = 0) -> Path:
+    """`root/fortunes/<name>` for every corpus file name, each with a few multi-line cookies."""
+    from suite.data.text import CORPUS_FILES
+
+    rng = np.random.default_rng(seed)
+    folder = root / "fortunes"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in CORPUS_FILES:
+        cookies = []
+        for _ in range(FORTUNE_COOKIES_PER_FILE):
+            words = rng.choice(FORTUNE_WORDS, size=int(rng.integers(12, 40)))
+            lines = [" ".join(words[i:i + 7]) for i in range(0, len(words), 7)]
+            cookies.append("\n\t".join(lines) + "\n")
+        (folder / name).write_text("%\n".join(cookies))
+    return folder

@@ -14,7 +14,7 @@ from suite.models.layers import CRITIC_NORMS, GENERATOR_NORMS, Residual
 
 def test_registry_has_the_papers_families_and_the_wgan_gp_variants():
     assert set(ARCHS) == {"dcgan", "resnet", "resnet-deep", "mlp", "wgangp-dcgan", "wgangp-g-constant",
-                          "wgangp-g-mlp", "wgangp-no-norm", "wgangp-gated", "wgangp-tanh", "random"}
+                          "wgangp-g-mlp", "wgangp-no-norm", "wgangp-gated", "wgangp-tanh", "random", "text-resnet"}
 
 
 @pytest.mark.parametrize("family", IMAGE_FAMILIES)

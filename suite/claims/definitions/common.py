@@ -5,6 +5,7 @@ from suite.claims.claim import Grid
 TOY = "toy-swissroll"
 TOYS = ("toy-8gaussians", "toy-swissroll")
 FASHION = "fashion32"
+TEXT = "text-fortunes"
 CIFAR = "cifar10"
 MLP12 = {"family": "mlp", "depth": 12}
 DCGAN = {"family": "dcgan"}
@@ -20,6 +21,7 @@ DEFAULT = "configs/default.yaml"
 OVERNIGHT = "configs/claims.yaml"
 CIFAR_PAPER = "configs/cifar10-paper.yaml"
 SETTINGS_PAPER = "configs/sngan-settings-paper.yaml"
+TEXT_STUDY = "configs/text.yaml"
 
 
 def scales(small: int | None = 3, overnight: int | None = 6, paper: int | None = None, needs: str = "",

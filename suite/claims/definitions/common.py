@@ -21,7 +21,6 @@ DEFAULT = "configs/default.yaml"
 OVERNIGHT = "configs/claims.yaml"
 CIFAR_PAPER = "configs/cifar10-paper.yaml"
 SETTINGS_PAPER = "configs/sngan-settings-paper.yaml"
-TEXT_STUDY = "configs/text.yaml"
 
 
 def scales(small: int | None = 3, overnight: int | None = 6, paper: int | None = None, needs: str = "",

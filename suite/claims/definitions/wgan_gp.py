@@ -1,7 +1,7 @@
 """WGAN-GP (Gulrajani et al., NeurIPS 2017): Figs. 1a, 1b and 3, sections 5.1, 5.2 and 5.5."""
 
 from suite.claims.claim import Claim, Grid
-from suite.claims.definitions.common import (DCGAN, DEFAULT, FASHION, MLP12, OVERNIGHT, TEXT, TEXT_STUDY, TOY, TOYS,
+from suite.claims.definitions.common import (DCGAN, DEFAULT, FASHION, MLP12, OVERNIGHT, TEXT, TOY, TOYS,
                                              scales)
 from suite.claims.measures import (at_common, critic_w1_gap, edge_fraction, final_metric, gap_closed,
                                    gradient_growth, gradient_spread, per_run)
@@ -235,7 +235,7 @@ TEXT_RESNET = {"family": "text-resnet"}
 TEXT_GP = group("WGAN-GP", TEXT, TEXT_RESNET, loss="wasserstein", constraint="gp")
 TEXT_STANDARD = group("standard GAN (non-saturating)", TEXT, TEXT_RESNET, loss="ns", constraint="none")
 TEXT_NEEDS = "text-fortunes x text-resnet x wgan-gp and the standard GAN loss (ns, no constraint), same optimizer"
-TEXT_SCALES = (("cpu-small", Grid(TEXT_STUDY, 3, TEXT_NEEDS)),)
+TEXT_SCALES = (("cpu-overnight", Grid(OVERNIGHT, 6, TEXT_NEEDS)),)
 
 CLAIMS += [
     Claim(

@@ -205,18 +205,21 @@ def text_samples(runs: pd.DataFrame) -> str:
     return "".join(blocks)
 
 
-def claims_section(frame: pd.DataFrame, table_dir: Path, out_dir: Path) -> page.Section:
+def claims_section(frame: pd.DataFrame, table_dir: Path, out_dir: Path, sequential: bool = False) -> page.Section:
     """The published claims with their verdicts on this study's runs, right under the headline: one line
     per claim, grouped by paper, details one click away, and links to the full table files."""
     paths = write_claims_table(frame, table_dir)
     summary = ", ".join(f"{count} {verdict}" for verdict, count in verdict_counts(frame) if count)
     links = " · ".join(f'<a href="{html.escape(page.rel(path, out_dir))}">{path.suffix[1:].upper()}</a>'
                        for path in paths)
+    test = ("its p-value at some look reaches that look's share of its Holm level within the claims of its paper "
+            "(the m in each heading; the looks section below has each boundary)" if sequential else
+            f"its p-value, Holm-adjusted over the claims of its paper (the m in each heading), is below {ALPHA}")
     body = (f"<p>{len(frame)} registered claims on this study's runs: {html.escape(summary)}. A claim is reproduced "
-            "only when its effect's 95% interval excludes no effect on the side the paper expects and its p-value, "
-            f"Holm-adjusted over the claims of its paper (the m in each heading), is below {ALPHA}; contradicted "
-            "when both hold with the interval on the other side; otherwise inconclusive, and the reason code says "
-            "what is missing. Click a claim for its statement, statistic, test and full reason.</p>\n"
+            f"only when its effect's 95% interval excludes no effect on the side the paper expects and {test}; "
+            "contradicted when both hold with the interval on the other side; otherwise inconclusive, and the "
+            "reason code says what is missing. Click a claim for its statement, statistic, test and full "
+            "reason.</p>\n"
             + claims_html(frame)
             + f'<p class="downloads">Full table: {links}</p>\n')
     return page.Section("claims", "Published claims: reproduced, contradicted or inconclusive at this scale", body)
@@ -283,7 +286,7 @@ def build_report(runs_csv: Path, out_dir: Path, study: dict,
               else sequential_table(looks, [RunOutputs.load(d) for d in run_dirs], list(CLAIMS.values())))
     opening = claims_sentences(claims) + headline(analysis, metrics, reference, primary_n_gen)
     sections = [page.Section("headline", "What the numbers say", page.paragraph(opening)),
-                claims_section(claims, table_dir, out_dir)]
+                claims_section(claims, table_dir, out_dir, sequential=looks is not None)]
     if looks is not None:
         sections.append(looks_section(looks, table_dir, out_dir))
     sections += [page.Section("overview", "Overview", page.kv_table(overview)),

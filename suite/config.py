@@ -310,16 +310,29 @@ def _check_run(spec: RunSpec) -> None:
             f"{memory / 2**30:.0f} GiB; allowed: batch_size <= {memory // per_example}")
 
 
+# The metric the plateau rule may read, by kind of data: the domain curve of labelled images, the toy curve
+# (suite.metrics.toy.ToyCurve) of 2-d data.
+PLATEAU_METRICS = {"image": "domain_fid", "toy": "w1"}
+
+
 def _check_plateau(train: dict, evaluate: dict, data: str, where: str) -> None:
-    """The plateau rule reads the curve of domain metrics: evaluations over training, on image data."""
+    """The plateau rule reads a curve of evaluations over training: domain FID on labelled images, W1 on
+    2-d toy data."""
     from suite.data import DATASETS
 
     if train.get("plateau") is None:
         return
-    dataset = DATASETS[data]
-    if not (train["eval_every"] and evaluate["domain"] and dataset.kind == "image" and dataset.labelled):
+    dataset, metric = DATASETS[data], train["plateau"]["metric"]
+    if dataset.kind == "toy":
+        ok = bool(train["eval_every"]) and metric == PLATEAU_METRICS["toy"]
+    else:
+        ok = (bool(train["eval_every"]) and evaluate["domain"] and dataset.labelled
+              and metric == PLATEAU_METRICS["image"])
+    if not ok:
         raise ConfigError(f"config error at {where}.train.plateau: the rule needs evaluations over training of "
-                          f"{data}; allowed: labelled image data with train.eval_every > 0 and evaluate.domain true")
+                          f"{data} (metric {metric}); allowed: metric domain_fid on labelled image data with "
+                          "train.eval_every > 0 and evaluate.domain true, or metric w1 on 2-d toy data with "
+                          "train.eval_every > 0")
 
 
 def resolve_study(raw: dict) -> Study:

@@ -335,6 +335,16 @@ def _check_plateau(train: dict, evaluate: dict, data: str, where: str) -> None:
                           "train.eval_every > 0")
 
 
+def _check_toy_curve(train: dict, data: str, where: str) -> None:
+    """A toy run's curve draws `eval_samples` held-out real points from its test split."""
+    from suite.data import DATASETS
+    from suite.data.toy import SIZES
+
+    if train["eval_every"] and DATASETS[data].kind == "toy" and train["eval_samples"] > SIZES["test"]:
+        raise ConfigError(f"config error at {where}.train.eval_samples: {train['eval_samples']} points of {data}'s "
+                          f"curve, whose test split holds {SIZES['test']}; allowed: at most {SIZES['test']}")
+
+
 def resolve_study(raw: dict) -> Study:
     """Validate a raw config (schema, then names and values) and expand its grids into runs."""
     from suite.data import describe_own, register_own
@@ -362,6 +372,7 @@ def resolve_study(raw: dict) -> Study:
         evaluate = deep_merge(config["evaluate"], grid.get("evaluate", {}))
         for data in grid["data"]:
             _check_plateau(train, evaluate, data, f"grids[{index}]")
+            _check_toy_curve(train, data, f"grids[{index}]")
             if data in own_data:
                 _check_own_counts(data, own_data[data],
                                   [("train.batch_size", train["batch_size"], "train"), *_references_drawn(evaluate)])

@@ -100,3 +100,10 @@ def test_the_config_refuses_w1_on_image_data():
     study["evaluate"]["domain"] = True
     with pytest.raises(ConfigError, match="metric domain_fid on labelled image data"):
         resolve_study(study)
+
+
+def test_the_config_refuses_a_curve_larger_than_the_toy_test_split():
+    study = plateau_study()
+    study["train"]["eval_samples"] = 10_001
+    with pytest.raises(ConfigError, match=r"train.eval_samples: 10001 points .* allowed: at most 10000"):
+        resolve_study(study)

@@ -143,11 +143,16 @@ def _runs_and_chances(study) -> tuple[list, dict[str, float]]:
 def cmd_train(args) -> int:
     from suite import runtime
     from suite.train import train_run
-    from suite.wiring import ProbeDiagnostics, domain_curve
+    from suite.data import DATASETS
+    from suite.wiring import ProbeDiagnostics, domain_curve, toy_curve
 
     runtime.set_threads(args.threads)
     run = _run_from_args(args)
-    on_eval = domain_curve(run, Path(args.domain_classifier), Path(args.domain_ref)) if args.domain_classifier else None
+    on_eval = None
+    if args.domain_classifier:
+        on_eval = domain_curve(run, Path(args.domain_classifier), Path(args.domain_ref))
+    elif run.train["eval_every"] and DATASETS[run.data].kind == "toy":
+        on_eval = toy_curve(run)  # 2-d data needs no classifier: its curve is the toy metrics
     summary = train_run(run, Path(args.out), on_eval=on_eval, diagnostics=ProbeDiagnostics)
     log.info("%s: %s after %d steps (%.1f s)", run.run_id, summary["status"], summary["steps"], summary["seconds"])
     return 0

@@ -334,16 +334,39 @@ def _sequential_design(entry: dict) -> dict:
     return design
 
 
+# The metric the plateau rule may read, by kind of data: the domain curve of labelled images, the toy curve
+# (suite.metrics.toy.ToyCurve) of 2-d data.
+PLATEAU_METRICS = {"image": "domain_fid", "toy": "w1"}
+
+
 def _check_plateau(train: dict, evaluate: dict, data: str, where: str) -> None:
-    """The plateau rule reads the curve of domain metrics: evaluations over training, on image data."""
+    """The plateau rule reads a curve of evaluations over training: domain FID on labelled images, W1 on
+    2-d toy data."""
     from suite.data import DATASETS
 
     if train.get("plateau") is None:
         return
-    dataset = DATASETS[data]
-    if not (train["eval_every"] and evaluate["domain"] and dataset.kind == "image" and dataset.labelled):
+    dataset, metric = DATASETS[data], train["plateau"]["metric"]
+    if dataset.kind == "toy":
+        ok = bool(train["eval_every"]) and metric == PLATEAU_METRICS["toy"]
+    else:
+        ok = (bool(train["eval_every"]) and evaluate["domain"] and dataset.labelled
+              and metric == PLATEAU_METRICS["image"])
+    if not ok:
         raise ConfigError(f"config error at {where}.train.plateau: the rule needs evaluations over training of "
-                          f"{data}; allowed: labelled image data with train.eval_every > 0 and evaluate.domain true")
+                          f"{data} (metric {metric}); allowed: metric domain_fid on labelled image data with "
+                          "train.eval_every > 0 and evaluate.domain true, or metric w1 on 2-d toy data with "
+                          "train.eval_every > 0")
+
+
+def _check_toy_curve(train: dict, data: str, where: str) -> None:
+    """A toy run's curve draws `eval_samples` held-out real points from its test split."""
+    from suite.data import DATASETS
+    from suite.data.toy import SIZES
+
+    if train["eval_every"] and DATASETS[data].kind == "toy" and train["eval_samples"] > SIZES["test"]:
+        raise ConfigError(f"config error at {where}.train.eval_samples: {train['eval_samples']} points of {data}'s "
+                          f"curve, whose test split holds {SIZES['test']}; allowed: at most {SIZES['test']}")
 
 
 def resolve_study(raw: dict) -> Study:
@@ -375,6 +398,7 @@ def resolve_study(raw: dict) -> Study:
         evaluate = deep_merge(config["evaluate"], grid.get("evaluate", {}))
         for data in grid["data"]:
             _check_plateau(train, evaluate, data, f"grids[{index}]")
+            _check_toy_curve(train, data, f"grids[{index}]")
             if data in own_data:
                 _check_own_counts(data, own_data[data],
                                   [("train.batch_size", train["batch_size"], "train"), *_references_drawn(evaluate)])

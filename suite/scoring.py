@@ -26,7 +26,7 @@ from suite.errors import GanbenchError
 from suite.methods import resolve_method
 from suite.metrics.score import METRIC_KEYS, NON_FINITE, generator_batches, real_batches, score_generator
 from suite.metrics.text import FLOOR_KEYS, NGRAM_ORDERS, TEXT_METRIC_KEYS, UNTRAINED_KEYS, ngram_js, rounded
-from suite.metrics.toy import HQ_STDS, MODE_MIN_COUNT, TOY_METRIC_KEYS, toy_metrics
+from suite.metrics.toy import FLOOR_SEED, HQ_STDS, MODE_MIN_COUNT, TOY_METRIC_KEYS, real_floor, toy_metrics
 from suite.models import build_models
 from suite.provenance import software_versions
 from suite.runspec import FILES, RunSpec
@@ -119,9 +119,7 @@ def _score_toy(generator: torch.nn.Module, run: RunSpec, device: torch.device) -
     metrics = toy_metrics(fake, real, None if modes is None else (modes[0].numpy(), modes[1]))
     unavailable = {} if modes is not None else dict.fromkeys(("modes_covered", "hq_fraction"),
                                                              f"{run.data} is not a mixture: it has no modes")
-    protocol = {"n_gen": TOY_N, "n_ref": TOY_N, "ref_split": "test",
-                "modes_total": None if modes is None else len(modes[0]), "hq_stds": HQ_STDS,
-                "modes_min_count": MODE_MIN_COUNT, "seconds": time.perf_counter() - start}
+    protocol = {**_toy_protocol(modes), "seconds": time.perf_counter() - start}
     return _complete({"metrics": metrics, "unavailable": unavailable, "protocol": protocol}, NOT_IMAGE), fake
 
 
@@ -227,8 +225,32 @@ def score_run(run: RunSpec, generator_path: Path, train_summary_path: Path, scor
     }
 
 
+def _toy_protocol(modes) -> dict:
+    return {"n_gen": TOY_N, "n_ref": TOY_N, "ref_split": "test",
+            "modes_total": None if modes is None else len(modes[0]), "hq_stds": HQ_STDS,
+            "modes_min_count": MODE_MIN_COUNT}
+
+
+def score_real_toy(data: str) -> dict:
+    """The real-data floor of a toy set: TOY_N points of another real sample (the train split drawn with
+    FLOOR_SEED) scored exactly as a run's TOY_N generated points are, against the same TOY_N test points."""
+    start = time.perf_counter()
+    real = load_dataset(data, "test", seed=TOY_REAL_SEED)[:TOY_N].double().numpy()
+    modes = mixture_modes(data)
+    metrics = real_floor(data, real)
+    unavailable = {} if modes is not None else dict.fromkeys(("modes_covered", "hq_fraction"),
+                                                             f"{data} is not a mixture: it has no modes")
+    protocol = {**_toy_protocol(modes), "real_split": "train", "real_seed": FLOOR_SEED,
+                "seconds": time.perf_counter() - start}
+    scored = _complete({"metrics": metrics, "unavailable": unavailable, "protocol": protocol}, NOT_IMAGE)
+    return {"data": data, "status": "ok", **scored, "versions": software_versions()}
+
+
 def score_real_data(data: str, evaluate: dict, score_kwargs: dict, device: torch.device) -> dict:
-    """Held-out real images (the split the reference does not use), n_gen of them: the floor of each metric."""
+    """Held-out real images (the split the reference does not use), n_gen of them: the floor of each metric.
+    On 2-d toy data, the toy metrics' floor at the scoring's own sample size (score_real_toy)."""
+    if DATASETS[data].kind != "image":
+        return score_real_toy(data)
     held_out = "train" if evaluate["ref_split"] == "test" else "test"
     batches = real_batches(data, held_out, evaluate["n_gen"], batch_size=evaluate["batch_size"])
     scored = _unlabelled_reason(score_generator(batches, evaluate["n_gen"], **score_kwargs, device=device), data,

@@ -1,4 +1,5 @@
-"""Hooks the CLI hands to the training loop: domain metrics over training and per-layer diagnostics.
+"""Hooks the CLI hands to the training loop: domain metrics (images) or toy metrics (2-d data) over
+training, and per-layer diagnostics.
 
 They live here, not in train.py, so the loop stays free of metric and diagnostic imports.
 """
@@ -33,6 +34,14 @@ def domain_curve(run: RunSpec, classifier: Path, reference: Path):
         return scorer.score(images, ref)
 
     return evaluate
+
+
+def toy_curve(run: RunSpec):
+    """on_eval(generator, step) -> {w1 (and modes_covered, hq_fraction on mixtures)} of `eval_samples`
+    fixed-noise points against as many held-out real points (suite.metrics.toy.ToyCurve)."""
+    from suite.metrics.toy import ToyCurve
+
+    return ToyCurve(run.data, run.train["eval_samples"], run.latent_dim, CURVE_SEED)
 
 
 class ProbeDiagnostics:

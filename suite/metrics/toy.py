@@ -45,3 +45,64 @@ def toy_metrics(samples: np.ndarray, real: np.ndarray, modes: tuple[np.ndarray, 
         out.update(mode_metrics(samples, *modes))
     out["w1"] = wasserstein1(samples, real)
     return out
+
+
+# --- The toy curve and the real-data floor ------------------------------------------------------------
+
+CURVE_METRIC = "w1"  # the toy curve's plateau metric (lower is better); the mode metrics ride along
+CURVE_REAL_SEED = 3  # the curve's held-out real points: another stream than every run's training data
+FLOOR_SEED = 1  # the floor's second real sample: the train split of this seed (the scoring's is a test split)
+
+
+def _modes(data: str):
+    from suite.data.toy import mixture_modes
+
+    modes = mixture_modes(data)
+    return None if modes is None else (modes[0].numpy().astype(np.float64), modes[1])
+
+
+class ToyCurve:
+    """The toy metrics of a generator over training: `n` points from fixed noise against `n` held-out real
+    points of the test split (seed CURVE_REAL_SEED), so successive evaluations differ only by the generator.
+
+    Returns {"w1"} on every toy set, with {"modes_covered", "hq_fraction"} first on Gaussian mixtures; a
+    generator whose points are not finite gets NaN (the plateau rule never stops on it)."""
+
+    def __init__(self, data: str, n: int, latent_dim: int, noise_seed: int):
+        import torch
+
+        from suite.data import load_dataset
+
+        real = load_dataset(data, "test", seed=CURVE_REAL_SEED)
+        if n > len(real):
+            raise ValueError(f"the toy curve draws at most {len(real)} real points, asked for {n}")
+        self.real = real[:n].double().numpy()
+        self.modes = _modes(data)
+        self.noise = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(noise_seed))
+
+    def __call__(self, generator, step: int) -> dict:
+        import torch
+
+        device = next(generator.parameters()).device
+        was_training = generator.training
+        generator.eval()
+        with torch.inference_mode():
+            fake = generator(self.noise.to(device)).double().cpu().numpy()
+        generator.train(was_training)
+        keys = TOY_METRIC_KEYS if self.modes is not None else (CURVE_METRIC,)
+        if not np.isfinite(fake).all():
+            return dict.fromkeys(keys, float("nan"))
+        metrics = toy_metrics(fake, self.real, self.modes)
+        return {key: metrics[key] for key in keys}
+
+
+def real_floor(data: str, reference: np.ndarray, seed: int = FLOOR_SEED) -> dict:
+    """Every toy metric of a second real sample, of the reference's size, against `reference` (the real
+    points a run's samples are scored against): the value a generator that draws the data itself gets at
+    that sample size. Mode metrics None off the Gaussian mixtures."""
+    from suite.data import load_dataset
+
+    second = load_dataset(data, "train", seed=seed)
+    if len(reference) > len(second):
+        raise ValueError(f"the floor draws at most {len(second)} real points, asked for {len(reference)}")
+    return toy_metrics(second[:len(reference)].double().numpy(), np.asarray(reference, np.float64), _modes(data))

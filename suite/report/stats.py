@@ -37,7 +37,7 @@ LOWER_IS_BETTER = {"fid": True, "kid_mean": True, "domain_fid": True, "is_mean":
 # same reference), where the runs table has it.
 SAMPLING_SE = {"fid": "fid_sampling_se", "kid_mean": "kid_sampling_se", "domain_fid": "domain_fid_sampling_se"}
 # Curve metrics tried in turn for the "still improving" flag.
-CURVE_METRICS = ("fid", "domain_fid", "kid_mean")
+CURVE_METRICS = ("fid", "domain_fid", "kid_mean", "w1")  # w1: the toy curve (2-d data)
 BEST, TIED = "best", "tied"
 SUMMARY_COLUMNS = [
     "data", "arch", "method", "metric", "n_seeds", "n_diverged", "n_missing", "n",

@@ -4,11 +4,14 @@ from suite.claims.claim import Grid
 
 TOY = "toy-swissroll"
 TOYS = ("toy-8gaussians", "toy-swissroll")
+ALL_TOYS = ("toy-8gaussians", "toy-25gaussians", "toy-swissroll")
 FASHION = "fashion32"
 TEXT = "text-fortunes"
 CIFAR = "cifar10"
 MLP12 = {"family": "mlp", "depth": 12}
 DCGAN = {"family": "dcgan"}
+# The nets of WGAN-GP's toy script (gan_toy.py): 3 ReLU layers of 512 and a linear output, in G and D alike
+TOY_SCRIPT = {"family": "mlp", "depth": 4, "width": 512, "g_depth": None, "g_width": None}
 
 # SN-GAN's own runs (the `sngan` preset and its n_dis variants): hinge loss, spectral norm in D only, batch
 # norm in G, no attention, SN-GAN's learning rate 2e-4 for D and G (its standard CNN's setting C and its
@@ -21,6 +24,7 @@ DEFAULT = "configs/default.yaml"
 OVERNIGHT = "configs/claims.yaml"
 CIFAR_PAPER = "configs/cifar10-paper.yaml"
 SETTINGS_PAPER = "configs/sngan-settings-paper.yaml"
+TOY_DECISIVE = "configs/toy-decisive.yaml"  # the toy claims' paper scale: the toy script's nets, to a plateau
 
 
 def scales(small: int | None = 3, overnight: int | None = 6, paper: int | None = None, needs: str = "",

@@ -146,8 +146,8 @@ def run_snakemake(workdir, *args):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("quik", "ganbench: no study 'quik'; known: cifar10-paper, claims, deep-resnet, default, quick, smoke, "
-             "sngan-settings-paper, toy-fig1, wgan-gp-archs-paper"),
+    ("quik", "ganbench: no study 'quik'; known: "
+             + ", ".join(sorted(path.stem for path in (REPO / "configs").glob("*.yaml")))),
     ("../default", "ganbench: config error at experiment: '../default' is not a study name"),
 ])
 @pytest.mark.slow

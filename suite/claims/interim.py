@@ -114,8 +114,9 @@ def interim(design: sequential.Design, look: int, runs: list[RunOutputs], claims
         by_family[claim.family].append(claim)
     decided = {}
     for family, members in by_family.items():
-        registered = family_members(family, scale, claims) if scale in SCALES else members
         ran = [c for c in members if outcomes[c.id].evidence is not None]
+        # as in the fixed design: a study of no registered scale has the claims it ran as each family
+        registered = family_members(family, scale, claims) if scale in SCALES else ran
         ids = list(dict.fromkeys([c.id for c in registered] + [c.id for c in ran]))
         smallest = {}
         for claim_id in ids:

@@ -3,11 +3,12 @@ claims it left open get the next look's seeds; the looks run to the end and the 
 
 import json
 import re
+from collections import Counter
 
 import pytest
 import yaml
 
-from suite.claims import CLAIMS
+from suite.claims import CLAIMS, NOT_RUN
 from suite.claims.interim import OPEN, claim_cells
 from suite.config import resolve_study
 from tests.pipeline.test_pipeline import snakemake, workflow_copy
@@ -54,6 +55,9 @@ def test_only_open_claims_cells_grow_and_the_looks_run_to_the_report(tmp_path):
     open_cells = set().union(*(claim_cells(CLAIMS[claim_id], records)
                                for claim_id, entry in look1["claims"].items() if entry["status"] == OPEN))
     assert {tuple(cell) for cell in look1["continuing_cells"]} == open_cells
+    # a study of no registered scale: each family is the claims that ran (their m cannot exceed them)
+    ran = Counter(entry["family"] for entry in look1["claims"].values() if entry["status"] != NOT_RUN)
+    assert all(entry["m"] <= ran[entry["family"]] for entry in look1["claims"].values() if entry["status"] != NOT_RUN)
 
     dry = snakemake(workdir, "-n", "all", *config)
     assert dry.returncode == 0, dry.stderr[-3000:]

@@ -26,7 +26,7 @@ from suite.claims.runs import RunOutputs
 from suite.claims.table import COMPUTED, SCALES, Outcome, evaluate, family_members, verdict_rows
 from suite.claims.verdict import (BUDGET_BOUND, CONTRADICTED, FAILS_MULTIPLICITY, INCONCLUSIVE, NOT_RUN,
                                   REPRODUCED, TOO_FEW_SEEDS, UNDERPOWERED, UNINFORMATIVE, UNREACHABLE, Context,
-                                  Evidence, decide, evidence_for)
+                                  Evidence, decide, evidence_for, seeds_needed)
 from suite.errors import GanbenchError
 from suite.io import write_text
 
@@ -216,7 +216,8 @@ def read_decisions(path: Path | str) -> dict:
 
 def sequential_table(decisions: dict, runs: list[RunOutputs], claims: list[Claim]) -> pd.DataFrame:
     """The claims table of a sequential study: each claim's evidence at the last look it was tested, with
-    the verdict, code and reason of its decisions; holm_p holds the p of that look, family_m the m."""
+    the verdict, code and reason of its decisions; holm_p holds the p of that look, family_m the m, and the
+    seeds needed are at the claim's level there (no BH q: the looks spend a Holm level only)."""
     experiment = decisions.get("experiment")
     design = sequential.Design.from_config(decisions["design"])
     rows = []
@@ -224,11 +225,16 @@ def sequential_table(decisions: dict, runs: list[RunOutputs], claims: list[Claim
         entry = decisions["claims"].get(claim.id, {})
         history = entry.get("history", [])
         n = history[-1]["n"] if history else design.looks[-1]
-        frame = verdict_rows([evaluate(claim, runs_below(runs, n), experiment)], [claim])
-        row = frame.iloc[0].to_dict()
+        outcome = evaluate(claim, runs_below(runs, n), experiment)
+        row = verdict_rows([outcome], [claim]).iloc[0].to_dict()
         if entry:
             row.update(verdict=entry["verdict"], reason_code=entry.get("code", ""), reason=entry["reason"],
-                       family_m=entry.get("m", row["family_m"]), holm_p=history[-1]["p"] if history else math.nan)
+                       family_m=entry.get("m", row["family_m"]), holm_p=history[-1]["p"] if history else math.nan,
+                       bh_q=math.nan)
+        if history and outcome.values and outcome.evidence is not None and outcome.evidence.low is not None:
+            # at the claim's own level in its family, not at the one-claim family verdict_rows saw
+            needed = seeds_needed(claim.test_kind, outcome.values, claim.no_effect, history[-1]["level"])
+            row.update(seeds_needed=needed.estimate, seeds_needed_low=needed.low, seeds_needed_high=needed.high)
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(verdict_rows([], []).columns))
     return frame.sort_values("observation", kind="stable").reset_index(drop=True)

@@ -124,14 +124,14 @@ def _runs_and_chances(study) -> tuple[list, dict[str, float]]:
     import numpy as np
 
     from suite.claims import CLAIMS
-    from suite.claims.interim import claim_cells, simulate
+    from suite.claims.interim import simulate, study_claim_cells
     from suite.sequential import Design
 
     design = Design.from_config(study.sequential)
     still_open = simulate(design, "t", [lambda rng, n: [rng.normal(0.0, 1.0, n)]], [True], reps=200).open_after
     records = [spec.to_dict() for spec in study.runs]
     runs = {spec.run_id: spec for spec in study.runs}
-    for cell in sorted(set().union(*(claim_cells(claim, records) for claim in CLAIMS.values()))):
+    for cell in study_claim_cells(records, list(CLAIMS.values())):
         for seed in range(design.looks[-1]):
             look = int(np.searchsorted(design.looks, seed, side="right"))
             spec = study.run(*cell, seed)

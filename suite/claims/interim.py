@@ -48,6 +48,11 @@ def claim_cells(claim: Claim, records: list[dict]) -> set[tuple[str, str, str]]:
     return {cell_of(record) for record in records if any(group.matches(record) for group in claim.groups)}
 
 
+def study_claim_cells(records: list[dict], claims: list[Claim]) -> list[tuple[str, str, str]]:
+    """The cells of a study's runs that some claim reads: the cells a sequential study's looks may grow."""
+    return sorted(set().union(*(claim_cells(claim, records) for claim in claims)))
+
+
 def runs_below(runs: list[RunOutputs], n: int) -> list[RunOutputs]:
     return [run for run in runs if run.seed < n]
 

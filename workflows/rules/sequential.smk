@@ -1,7 +1,7 @@
 # Sequential seeds: a checkpoint per look decides the claims; the next look trains only the new seeds
 # of the cells an open claim reads. Without `sequential:` in the study, none of this runs.
 from suite.claims import CLAIMS
-from suite.claims.interim import claim_cells, read_decisions
+from suite.claims.interim import read_decisions, study_claim_cells
 
 SEQUENTIAL = STUDY.sequential
 LOOKS = SEQUENTIAL["looks"] if SEQUENTIAL else []
@@ -12,17 +12,11 @@ def look_decisions(k):
     return f"results/{EXP}/looks/{k}/decisions.json"
 
 
-def claims_cells():
-    """The study's cells some registered claim reads."""
-    records = [spec.to_dict() for spec in STUDY.runs]
-    return sorted(set().union(*(claim_cells(claim, records) for claim in CLAIMS.values())))
-
-
 def look_runs(k):
     """The runs look k reads: every claim cell's seeds below n_1, then below n_k for the cells the look
     before continued. Their run.yaml is written here, as the study's fixed runs' are at parse time."""
     if k == 1:
-        cells, runs = claims_cells(), []
+        cells, runs = study_claim_cells([spec.to_dict() for spec in STUDY.runs], list(CLAIMS.values())), []
     else:
         continued = read_decisions(checkpoints.interim_look.get(exp=EXP, k=k - 1).output.decisions)
         cells, runs = [tuple(cell) for cell in continued["continuing_cells"]], look_runs(k - 1)
@@ -61,6 +55,9 @@ checkpoint interim_look:
         k=r"\d+",
     params:
         previous=lambda w: f"--previous {look_decisions(int(w.k) - 1)}" if int(w.k) > 1 else "",
+    resources:
+        mem_mb=2000,
+        runtime=15,
     shell:
         "python -m suite interim --study {input.study} --look {wildcards.k} {params.previous} "
         "--out {output.decisions} 2> {log}"

@@ -175,9 +175,12 @@ def critic_fits():
 
 
 def real_floors():
-    """The real-data floor of every data set of the study: image metrics of held-out images, or the toy
-    metrics of a second real sample at the toy scoring's size."""
-    return [f"results/{EXP}/reference/{data}/real_metrics.json" for data in STUDY.data_names()]
+    """The real-data floor of the study's image and toy data: image metrics of held-out images, or the toy
+    metrics of a second real sample at the toy scoring's size. Text runs score their floor themselves."""
+    from suite.data import DATASETS
+
+    return [f"results/{EXP}/reference/{data}/real_metrics.json" for data in STUDY.data_names()
+            if DATASETS[data].kind in ("image", "toy")]
 
 
 def part_cost_files():

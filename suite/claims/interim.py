@@ -23,7 +23,7 @@ import pandas as pd
 from suite import sequential, statistics
 from suite.claims.claim import Claim
 from suite.claims.runs import RunOutputs
-from suite.claims.table import COMPUTED, SCALES, Outcome, evaluate, family_members, verdict_rows
+from suite.claims.table import COLUMNS, COMPUTED, SCALES, Outcome, evaluate, family_members, verdict_rows
 from suite.claims.verdict import (BUDGET_BOUND, CONTRADICTED, FAILS_MULTIPLICITY, INCONCLUSIVE, NOT_RUN,
                                   REPRODUCED, TOO_FEW_SEEDS, UNDERPOWERED, UNINFORMATIVE, UNREACHABLE, Context,
                                   Evidence, decide, evidence_for, seeds_needed)
@@ -241,7 +241,7 @@ def sequential_table(decisions: dict, runs: list[RunOutputs], claims: list[Claim
             needed = seeds_needed(claim.test_kind, outcome.values, claim.no_effect, history[-1]["level"])
             row.update(seeds_needed=needed.estimate, seeds_needed_low=needed.low, seeds_needed_high=needed.high)
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(verdict_rows([], []).columns))
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
     return frame.sort_values("observation", kind="stable").reset_index(drop=True)
 
 

@@ -31,6 +31,7 @@ from suite.costs import interleaved
 from suite.methods import resolve_method
 from suite.models import build_models
 from suite.progress import progress
+from suite.runtime import native_bf16
 from suite.train import BatchSampler, step_context, train_iteration
 
 PEER = "torch_mimicry"
@@ -155,6 +156,8 @@ def measure(peer: dict, preset: str, widths: tuple[int, int], iterations: int, r
     data = torch.rand(POOL, *SHAPE, generator=torch.Generator().manual_seed(seed)) * 2 - 1
     suite_step, spec = suite_iteration(preset, widths, data, seed)
     contenders = {"suite": suite_step, "peer": peer_iteration(peer, preset, widths, data, seed)}
+    if native_bf16(data.device):  # the suite at bf16 beside its default fp32; elsewhere bf16 would run fp32
+        contenders["suite_bf16"] = suite_iteration(preset, widths, data, seed, precision="bf16")[0]
 
     def repeated(fn):
         return lambda: [fn() for _ in range(iterations)]
@@ -168,7 +171,8 @@ def measure(peer: dict, preset: str, widths: tuple[int, int], iterations: int, r
         row[f"{name}_seconds_per_iteration"] = per_iteration
         row[f"{name}_gflop_per_iteration"] = flops / 1e9
         row[f"{name}_gflops"] = flops / 1e9 / per_iteration
-    row["ratio_suite_to_peer"] = row["suite_seconds_per_iteration"] / row["peer_seconds_per_iteration"]
+    for name in contenders.keys() - {"peer"}:
+        row[f"ratio_{name}_to_peer"] = row[f"{name}_seconds_per_iteration"] / row["peer_seconds_per_iteration"]
     return row
 
 
@@ -188,4 +192,5 @@ def peer_section(presets: list[str], widths=WIDTHS, iterations: int = 1, repeats
         for name in ("suite", "peer"):
             row[f"{name}_fraction_of_peak"] = row[f"{name}_gflops"] / peak["gflops"]
     return {"target": "ratio_suite_to_peer <= 0.5", "peer": PEER, "threads": torch.get_num_threads(),
+            "native_bf16": native_bf16(torch.device("cpu")),
             "fp32_peak": peak, "rows": rows}

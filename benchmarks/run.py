@@ -2,7 +2,8 @@
 
 Sections: training (suite vs bare loop per preset x arch), peer (suite vs torch-mimicry on the SN-GAN ResNet,
 with GFLOP/s against the CPU's peak), parts (cost of clip / gp / gp-fd / sn vs no constraint), formats (fp32 vs
-channels_last vs bf16 autocast, and images/s per batch size), memory (peak RSS and s/it of the 101-layer ResNet
+channels_last vs bf16 autocast, and images/s per batch size), stacking (a small net's seeds as one vmapped
+model vs one by one), memory (peak RSS and s/it of the 101-layer ResNet
 job), inception, domain, studies (smoke study wall time per cores split; default-study estimate), overhead
 (the smoke study's CPU time outside training and scoring steps, peak RSS per job, start-up costs).
 `--quick` measures few presets and steps; `--study NAME` also times a whole study (the default one
@@ -20,11 +21,11 @@ from suite import io, runtime
 from suite.config import REPO_ROOT
 from suite.methods import PRESETS
 
-from benchmarks import extraction, memory, overhead, peer, studies, training
+from benchmarks import extraction, memory, overhead, peer, stacking, studies, training
 from benchmarks.table import render
 from benchmarks.timing import environment
 
-SECTIONS = ("training", "peer", "parts", "formats", "memory", "inception", "domain", "studies", "overhead")
+SECTIONS = ("training", "peer", "parts", "formats", "stacking", "memory", "inception", "domain", "studies", "overhead")
 # Sections that run whole studies or jobs of minutes: not in --quick.
 SLOW_SECTIONS = ("memory", "studies", "overhead")
 QUICK_PRESETS = ["dcgan-bn", "wgan-gp"]
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> dict:
         "formats": lambda: training.formats_section(args.config, args.presets, args.archs, args.iterations,
                                                     args.repeats, args.batch_size,
                                                     tuple(args.format_batches)),
+        "stacking": lambda: stacking.stacking_section(repeats=args.repeats),
         "inception": lambda: extraction.inception_section(cache, args.inception_n, args.inception_batch,
                                                           args.repeats),
         "domain": lambda: extraction.domain_section(cache, args.domain_n, 500, args.repeats),

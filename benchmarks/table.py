@@ -35,12 +35,28 @@ def render(results: dict) -> str:
                   *table(["part", "constraint", "d_norm", "s/it", "vs none"],
                           [[r["part"], r["constraint"], r["d_norm"], r["seconds_per_iteration"],
                             r["relative_to_none"]] for r in p["rows"]])]
+    if "stacking" in results:
+        st = results["stacking"]
+        lines += ["", f"a small net's seeds as one vmapped critic vs one by one ({st['preset']}, forward + backward, "
+                      f"CPU s, {st['threads']} threads)",
+                  *table(["net", "seeds", "batch", "one by one", "stacked", "speed-up"],
+                         [[r["net"], r["seeds"], r["batch_size"], r["one_by_one_cpu_seconds"], r["stacked_cpu_seconds"],
+                           r["speedup"]] for r in st["rows"]]),
+                  "", "a whole iteration of one seed: CPU s and conv + linear GFLOP/s",
+                  *table(["net", "CPU s/it", "GFLOP/it", "GFLOP/s"],
+                         [[r["net"], r["cpu_seconds_per_iteration"], r["gflop_per_iteration"], r["gflops"]]
+                          for r in st["iterations"]])]
     if "formats" in results:
         f = results["formats"]
         lines += ["", "training step formats: seconds per generator iteration relative to fp32 (median)",
                   *table(["arch", "preset", "fp32 s/it", *[f"{n}" for n in f["formats"][1:]]],
                           [[r["arch"], r["preset"], r["fp32_seconds_per_iteration"],
                             *[r[f"{n}_vs_fp32"] for n in f["formats"][1:]]] for r in f["rows"]]),
+                  f"one 3x3 convolution, forward + backward: bf16 autocast / fp32 = {_fmt(f['bf16_convolution_ratio'])}"
+                  f" ({'native' if f['native_bf16'] else 'emulated'} bf16)",
+                  *([] if f["native_bf16"] else
+                    ["bf16 steps not timed: this CPU has no native bf16 (AVX-512 BF16); runs asking for it train "
+                     "in fp32"]),
                   "", "training images/s by batch size (fp32)",
                   *table(["arch", "preset", "batch", "s/it", "img/s"],
                           [[r["arch"], r["preset"], r["batch_size"], r["seconds_per_iteration"],
@@ -104,6 +120,11 @@ def peer_lines(peer: dict) -> list[str]:
                      r["suite_seconds_per_iteration"], r["peer_seconds_per_iteration"], r["ratio_suite_to_peer"]]
                     for r in rows]),
             f"target: {peer['target']}",
+            *([f"suite at bf16 / peer: " + ", ".join(f"{r['preset']} G {r['g_width']} / D {r['d_width']} "
+                                                     f"{_fmt(r['ratio_suite_bf16_to_peer'])}" for r in rows)]
+              if rows and "ratio_suite_bf16_to_peer" in rows[0] else
+              ["bf16 not timed: this CPU has no native bf16 (AVX-512 BF16)"] if not peer.get("native_bf16", True)
+              else []),
             "",
             f"achieved GFLOP/s (conv + linear, forward + backward) against the fp32 peak {_fmt(peak['gflops'])} "
             f"GFLOP/s = {peak['cores']} cores x {_fmt(peak['clock_ghz'])} GHz ({peak['clock_source']}) x "

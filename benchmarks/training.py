@@ -18,6 +18,7 @@ from suite.errors import ConfigError
 from suite.methods import PRESETS
 from suite.models import build_models
 from suite.progress import progress
+from suite.runtime import native_bf16
 
 PARTS_ARCH = "dcgan"
 
@@ -92,13 +93,33 @@ def parts_section(study_path: Path, iterations: int, repeats: int, batch_size: i
     return part_costs(default_arch_runs(study_path)[PARTS_ARCH], iterations, repeats, batch_size)
 
 
-# Memory formats and precision of the training step: channels_last, and bf16 autocast (pays only on CPUs with AMX).
+# Memory formats and precision of the training step: channels_last, and bf16 autocast (pays only on CPUs with
+# native bf16: AVX-512 BF16 or AMX).
 FORMATS = {
-    "fp32": {"channels_last": False, "bf16": False},
-    "channels_last": {"channels_last": True, "bf16": False},
-    "bf16": {"channels_last": False, "bf16": True},
-    "channels_last+bf16": {"channels_last": True, "bf16": True},
+    "fp32": {"channels_last": False, "precision": "fp32"},
+    "channels_last": {"channels_last": True, "precision": "fp32"},
+    "bf16": {"channels_last": False, "precision": "bf16"},
+    "channels_last+bf16": {"channels_last": True, "precision": "bf16"},
 }
+
+
+def bf16_convolution_ratio(repeats: int, channels: int = 64, size: int = 16, batch: int = 64) -> float:
+    """Median seconds of one 3x3 convolution's forward + backward under bf16 autocast over the same in fp32,
+    interleaved: what bf16 costs on this CPU whether or not it is native (a run asking for bf16 on a CPU
+    without it trains in fp32, so the formats rows cannot show it)."""
+    torch.manual_seed(0)
+    layer = torch.nn.Conv2d(channels, channels, 3, padding=1)
+    x = torch.randn(batch, channels, size, size)
+
+    def step(precision: str):
+        def run():
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                y = layer(x)
+            y.float().sum().backward()
+        return run
+
+    seconds = interleaved({p: step(p) for p in ("fp32", "bf16")}, repeats)
+    return median(seconds["bf16"]) / median(seconds["fp32"])
 
 
 def formats_section(study_path: Path, presets: list[str], archs: list[str] | None, iterations: int, repeats: int,
@@ -108,12 +129,16 @@ def formats_section(study_path: Path, presets: list[str], archs: list[str] | Non
     suite keeps the paper's, this shows what another would cost per image)."""
     runs = default_arch_runs(study_path)
     archs = [a for a in (archs or list(runs)) if not runs[a].data.startswith("toy")]
+    # Without native bf16 a run asking for it trains in fp32 (suite.runtime.training_precision): timing
+    # those variants would time fp32 again under another name.
+    native = native_bf16(torch.device("cpu"))
+    formats = {name: flags for name, flags in FORMATS.items() if native or flags["precision"] == "fp32"}
     format_rows, batch_rows = [], []
     for arch in progress(archs, desc="formats: archs"):
         for preset in progress(presets, desc=arch):
             base = timing_run(runs[arch], preset, {"preset": preset}, batch_size)
             variants = {name: dataclasses.replace(base, train={**base.train, **flags})
-                        for name, flags in FORMATS.items()}
+                        for name, flags in formats.items()}
             try:
                 per_iteration = seconds_per_iteration(variants, iterations, repeats)
                 by_batch = seconds_per_iteration(
@@ -129,5 +154,6 @@ def formats_section(study_path: Path, presets: list[str], archs: list[str] | Non
                 batch_rows.append({"arch": arch, "preset": preset, "batch_size": b,
                                    "seconds_per_iteration": by_batch[f"batch{b}"],
                                    "images_per_second": n_dis * b / by_batch[f"batch{b}"]})
-    return {"formats": list(FORMATS), "iterations": iterations, "repeats": repeats,
+    return {"formats": list(formats), "native_bf16": native, "bf16_convolution_ratio": bf16_convolution_ratio(repeats),
+            "iterations": iterations, "repeats": repeats,
             "rows": format_rows, "batch_rows": batch_rows}

@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
         "eval_samples": 500,
         "diagnostics_every": 0,
         "channels_last": False,
-        "bf16": False,
+        "precision": "fp32",
     },
     "evaluate": {
         "n_gen": 1000,

@@ -88,7 +88,7 @@ def fit_critic(run: RunSpec, out_dir: Path | str, critic_steps: int | None = Non
     fit diverged, SURFACE_FILE) to `out_dir`; returns the FIT_FILE record.
 
     critic_steps: critic updates (default: as many as the run's training makes, iterations x n_dis), at the
-    method's constant lr_d, in float32 (the run's learning-rate decay and bf16 are training settings).
+    method's constant lr_d, in float32 (the run's learning-rate decay and precision are training settings).
     Seeded by the run's seed: the same call gives the same numbers.
     """
     spec = resolve_method(run.method)

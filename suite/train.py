@@ -148,15 +148,18 @@ class StepContext:
 
 
 def step_context(spec: MethodSpec, generator: nn.Module, critic: nn.Module, latent_dim: int, device: torch.device,
-                 channels_last: bool = False, bf16: bool = False) -> StepContext:
-    """The nets moved to `device` (channels_last when asked), their optimizers and the autocast of the step."""
+                 channels_last: bool = False, precision: str = "fp32") -> StepContext:
+    """The nets moved to `device` (channels_last when asked), their optimizers and the autocast of the step:
+    bf16 autocast of the nets' forwards for precision bf16. The gradient penalty (its interpolates, the
+    critic's forward on them and the gradient norm), spectral norm's power iteration and every metric stay
+    in fp32."""
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     generator.to(device, memory_format=memory_format)
     critic.to(device, memory_format=memory_format)
     opt_g, opt_d = make_optimizers(spec, generator, critic)
 
     def autocast():
-        return torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else nullcontext()
+        return torch.autocast(device.type, dtype=torch.bfloat16) if precision == "bf16" else nullcontext()
 
     return StepContext(spec, generator, critic, opt_g, opt_d, latent_dim, autocast, memory_format)
 
@@ -255,8 +258,9 @@ class Trainer:
         example_shape = tuple(encode(data[:1]).shape[1:])
         generator, critic = build_models(self.run.arch, self.spec, example_shape, self.run.latent_dim)
         image_data = data.dim() == 4
+        self.precision = runtime.training_precision(self.train_cfg["precision"], self.device)
         ctx = step_context(self.spec, generator, critic, self.run.latent_dim, self.device,
-                           channels_last=self.train_cfg["channels_last"] and image_data, bf16=self.train_cfg["bf16"])
+                           channels_last=self.train_cfg["channels_last"] and image_data, precision=self.precision)
         self.data = data.contiguous(memory_format=ctx.memory_format)
         probe_gen = torch.Generator().manual_seed(PROBE_SEED)
         self.probe_real = encode(self.data[torch.randperm(len(data), generator=probe_gen)[:PROBE_SIZE].to(self.device)])
@@ -442,6 +446,7 @@ class Trainer:
             "config_hash": self.run.config_hash(),
             "code_version": self.code_version,
             "device": str(self.device),
+            "precision": self.precision,
             "threads": torch.get_num_threads(),
         }
         io.write_json(self.out_dir / FILES["train"], summary)

@@ -115,11 +115,18 @@ def summarize_values(values: list) -> str:
     return ", ".join(distinct)
 
 
+TRAINING_PRECISION = "training precision"
+
+
 def protocol_summary(records: list[dict]) -> dict[str, str]:
+    """Each scoring protocol key's values over the runs, and the precision they trained in."""
     collected: dict[str, list] = {}
     for record in records:
         for key, value in (record.get("protocol") or {}).items():
             collected.setdefault(key, []).append(value)
+        precision = (record.get("train") or {}).get("precision")
+        if precision:
+            collected.setdefault(TRAINING_PRECISION, []).append(precision)
     return {key: summarize_values(v) for key, v in collected.items()}
 
 
@@ -135,6 +142,8 @@ def protocol_line(protocol: dict[str, str]) -> str:
         parts.append(f"IS {protocol['is_splits']} splits")
     if "extractor" in protocol:
         parts.append(protocol["extractor"])
+    if TRAINING_PRECISION in protocol:
+        parts.append(f"trained in {protocol[TRAINING_PRECISION]}")
     return "; ".join(parts)
 
 

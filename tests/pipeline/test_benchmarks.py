@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from benchmarks.run import main
+from suite.runtime import native_bf16
 
 
 def _positive(value):
@@ -25,7 +26,8 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
           "--format-batches", "2", "4", "--inception-n", "2", "--inception-batch", "2", "--domain-n", "16", "--threads", "1",
           "--out", str(out)])
     assert sorted(p.name for p in out.glob("*.json")) == ["domain.json", "formats.json", "inception.json",
-                                                         "parts.json", "peer.json", "training.json"]
+                                                         "parts.json", "peer.json", "stacking.json",
+                                                         "training.json"]
     # torch-mimicry has no dcgan-bn: the section says so in one line whether or not it is installed.
     assert "skipped" in json.loads((out / "peer.json").read_text())
     training = json.loads((out / "training.json").read_text())
@@ -39,12 +41,17 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert all(_positive(r["seconds_per_iteration"]) and _positive(r["relative_to_none"]) for r in parts["rows"])
     formats = json.loads((out / "formats.json").read_text())
     (row,) = formats["rows"]
-    assert formats["formats"] == ["fp32", "channels_last", "bf16", "channels_last+bf16"]
-    assert row["fp32_vs_fp32"] == 1.0
+    bf16 = ["bf16", "channels_last+bf16"] if native_bf16(torch.device("cpu")) else []
+    assert formats["formats"] == ["fp32", "channels_last", *bf16]
+    assert row["fp32_vs_fp32"] == 1.0 and _positive(formats["bf16_convolution_ratio"])
     assert all(_positive(row[f"{name}_seconds_per_iteration"]) and _positive(row[f"{name}_vs_fp32"])
                for name in formats["formats"])
     assert [(r["batch_size"], _positive(r["images_per_second"])) for r in formats["batch_rows"]] == [(2, True),
                                                                                                   (4, True)]
+    stacking = json.loads((out / "stacking.json").read_text())
+    assert [(r["net"], r["seeds"]) for r in stacking["rows"]] == [("dcgan8", 3), ("dcgan8", 8), ("toy-script", 3),
+                                                                 ("toy-script", 8)]
+    assert all(_positive(r["speedup"]) for r in stacking["rows"])
     inception = json.loads((out / "inception.json").read_text())
     for key in ("suite_channels_last_images_per_second", "suite_contiguous_images_per_second",
                 "bare_module_images_per_second", "bare_torchscript_images_per_second",
@@ -52,10 +59,11 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
         assert _positive(inception[key]), key
     domain = json.loads((out / "domain.json").read_text())
     assert _positive(domain["domain_images_per_second"])
-    for section in (training, parts, formats, inception, domain):
+    for section in (training, parts, formats, stacking, inception, domain):
         assert section["environment"]["threads"] == 1 and len(section["environment"]["load_average"]) == 3
     table = capsys.readouterr().out
     assert "suite/bare" in table and "vs none" in table and "relative to fp32" in table and "domain metrics" in table
+    assert "one vmapped critic" in table
 
 
 def test_flop_count_of_a_convolution_is_its_closed_form():

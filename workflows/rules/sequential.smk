@@ -52,7 +52,8 @@ checkpoint interim_look:
     log:
         "results/{exp}/looks/{k}/interim.log",
     wildcard_constraints:
-        k=r"\d+",
+        # only the study's looks: asking for another (or any, in a study without `sequential:`) is a missing rule
+        k="|".join(str(k) for k in range(1, len(LOOKS) + 1)) or "(?!)",
     params:
         previous=lambda w: f"--previous {look_decisions(int(w.k) - 1)}" if int(w.k) > 1 else "",
     resources:

@@ -9,20 +9,12 @@ import time
 
 import torch
 
+from suite.provenance import cpu
 from suite.runtime import native_bf16
 
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            return next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
-                         platform.processor())
-    except OSError:
-        return platform.processor()
 
 
 def environment() -> dict:
@@ -34,8 +26,7 @@ def environment() -> dict:
         "torch": torch.__version__,
         "python": platform.python_version(),
         "machine": platform.machine(),
-        "cpu_model": _cpu_model(),
-        "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # the widest vector ISA torch's kernels use
+        "cpu": cpu(),
         "native_bf16": native_bf16(torch.device("cpu")),
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

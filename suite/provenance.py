@@ -38,6 +38,21 @@ def git_commit() -> str | None:
         return None
 
 
+def cpu() -> dict:
+    """The CPU a number came from: its model, and the widest vector instructions torch's kernels use on it
+    (AVX2, AVX512, ...), which decide their float order: runs of the same seed agree bit for bit only on
+    CPUs that match here."""
+    import torch
+
+    model = platform.processor()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return {"model": model, "capability": torch.backends.cpu.get_cpu_capability()}
+
+
 def software_versions() -> dict:
     import numpy
     import torch

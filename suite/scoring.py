@@ -219,7 +219,7 @@ def score_run(run: RunSpec, generator_path: Path, train_summary_path: Path, scor
                 "seed": run.seed, "config_hash": run.config_hash(), "code_version": summary["code_version"]},
         **status,
         "train": {key: summary[key] for key in ("steps", "seconds", "seconds_per_step", "cpu_seconds",
-                                                 "cpu_seconds_per_step", "images_seen", "precision") if key in summary},
+                                                 "cpu_seconds_per_step", "images_seen", "precision", "cpu") if key in summary},
         **scored,
         "versions": software_versions(),
     }

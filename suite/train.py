@@ -41,7 +41,7 @@ from suite.methods import (
     total_critic_steps,
 )
 from suite.models import build_models
-from suite.provenance import code_version
+from suite.provenance import code_version, cpu
 from suite.samples import save_samples, save_text_samples
 
 log = logging.getLogger(__name__)
@@ -446,6 +446,7 @@ class Trainer:
             "config_hash": self.run.config_hash(),
             "code_version": self.code_version,
             "device": str(self.device),
+            "cpu": cpu(),
             "precision": self.precision,
             "threads": torch.get_num_threads(),
         }

@@ -98,6 +98,8 @@ def test_train_json_and_the_report_protocol_say_the_precision_used(tmp_path):
     summary = Trainer(run, tmp_path).fit()
     used = "bf16" if native_bf16(CPU) else "fp32"
     assert summary["precision"] == used
-    protocol = protocol_summary([{"protocol": {"n_gen": 10}, "train": {"precision": used}}])
+    assert summary["cpu"]["capability"] == torch.backends.cpu.get_cpu_capability()
+    protocol = protocol_summary([{"protocol": {"n_gen": 10}, "train": {"precision": used, "cpu": summary["cpu"]}}])
     assert protocol["training precision"] == used
+    assert protocol["training CPU (vector instructions)"].endswith(f"({summary['cpu']['capability']})")
     assert protocol_line(protocol).endswith(f"trained in {used}")

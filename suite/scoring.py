@@ -45,7 +45,7 @@ NOT_TOY = "toy metrics apply to 2-d toy data only"
 NOT_TEXT = "n-gram metrics apply to text data only"
 NOT_IMAGE_NOR_TOY = "image and toy metrics do not apply to text data"
 TEXT_FLOOR_SEED = 20_200_102  # which training sequences form the real sample the floor compares
-DOMAIN_KEYS = ("domain_fid", "domain_is", "domain_fid_sampling_se")
+DOMAIN_KEYS = ("domain_fid", "domain_is", "domain_classes", "domain_fid_sampling_se")
 UNLABELLED = "{data} has no labels: the domain metrics use a classifier trained on a data set's labels"
 
 

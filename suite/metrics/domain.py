@@ -25,6 +25,19 @@ log = logging.getLogger(__name__)
 FEATURE_DIM = 128
 NUM_CLASSES = 10
 FORMAT = "ganbench-domain-classifier/1"
+# A class is covered when it is the classifier's label of at least this share of the generated images: a
+# tenth of the 1/10 a generator matching Fashion-MNIST's balanced classes gives each (20 of 2,000 images).
+CLASS_MIN_SHARE = 0.01
+
+
+def classes_covered(logits: np.ndarray, min_share: float = CLASS_MIN_SHARE) -> int:
+    """How many classes label (argmax of the logits [N, K]) at least `min_share` of the N images: mode
+    coverage on images, as toy runs count the mixture components their samples reach."""
+    logits = np.asarray(logits)
+    if len(logits) == 0:
+        raise ValueError("class coverage needs at least one image")
+    counts = np.bincount(logits.argmax(axis=1), minlength=logits.shape[1])
+    return int((counts >= min_share * len(logits)).sum())
 
 
 class DomainCNN(nn.Module):

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from suite.metrics import frechet
+from suite.metrics.domain import classes_covered
 from suite.metrics.extractors import Extractor, take_images
 from suite.metrics.prdc import NEAREST_K, PRDC_KEYS, prdc
 from suite.metrics.reference import KID_ROWS, Reference, as_reference, subset_indices
@@ -31,7 +32,8 @@ from suite.samples import to_uint8
 log = logging.getLogger(__name__)
 
 SE_KEYS = ("fid_sampling_se", "kid_sampling_se", "domain_fid_sampling_se")
-METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", "domain_is", *SE_KEYS, *PRDC_KEYS)
+METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", "domain_is", "domain_classes",
+               *SE_KEYS, *PRDC_KEYS)
 PROTOCOL_KEYS = ("extractor", "weights_sha256", "n_gen", "n_ref", "ref_split", "is_splits", "torch_version",
                  "seconds", "fid_pytorch_fid_absdiff", "fid_crosscheck", "domain_n_gen", "domain_n_ref",
                  "kid_n_gen", "kid_n_ref", "se_method", "se_subsets", "se_fid_subset_size", "se_kid_subset_size",
@@ -193,7 +195,7 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
             metrics["is_mean"], metrics["is_std"] = frechet.inception_score(inception.all_logits(), is_splits, seed)
 
     if domain is None:
-        for key in ("domain_fid", "domain_is", "domain_fid_sampling_se"):
+        for key in ("domain_fid", "domain_is", "domain_classes", "domain_fid_sampling_se"):
             unavailable[key] = "not requested: no domain classifier given"
     else:
         if domain_ref is None:
@@ -207,6 +209,7 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
             _sampling_se("domain_fid_sampling_se", lambda k: frechet.fid_of_subsets(domain_rows, k, domain_gaussian),
                          domain.n, metrics, unavailable)
         metrics["domain_is"] = frechet.inception_score(domain.all_logits(), domain_is_splits, seed)[0]
+        metrics["domain_classes"] = float(classes_covered(domain.all_logits()))
 
     # precision/recall on the Inception features, else on the domain classifier's
     prdc_track, prdc_ref, prdc_rows = ((inception, inception_ref, inception_rows) if inception is not None

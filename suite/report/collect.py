@@ -17,7 +17,7 @@ from suite.runspec import FILES, RunSpec
 
 log = logging.getLogger(__name__)
 
-METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", "domain_is",
+METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", "domain_is", "domain_classes",
                "fid_sampling_se", "kid_sampling_se", "domain_fid_sampling_se",  # sampling SEs of one run's scores
                "precision", "recall", "density", "coverage",  # k = 5 nearest neighbours on scoring features
                "modes_covered", "hq_fraction", "w1",  # 2-d toy runs

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 GROUP = ["data", "arch", "method"]
 # Direction of each rankable metric: True when lower is better.
 LOWER_IS_BETTER = {"fid": True, "kid_mean": True, "domain_fid": True, "is_mean": False, "domain_is": False,
+                   "domain_classes": False,
                    "modes_covered": False, "hq_fraction": False, "w1": True,
                    "js1": True, "js2": True, "js3": True, "js4": True,  # text: n-gram JS to held-out text (bits)
                    "precision": False, "recall": False, "density": False, "coverage": False}

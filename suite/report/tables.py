@@ -20,7 +20,8 @@ FID_FULL_N = 10_000  # the minimum n the FID authors recommend (Heusel et al. 20
 GENERATED_N_COLUMN = {"fid": "n_gen", "kid_mean": "n_gen", "domain_fid": "domain_n_gen"}
 METRIC_LABELS = {
     "fid": "FID", "kid_mean": "KID", "kid_std": "KID std", "is_mean": "IS", "is_std": "IS std",
-    "domain_fid": "domain FID", "domain_is": "domain IS", "modes_covered": "modes covered",
+    "domain_fid": "domain FID", "domain_is": "domain IS",
+    "domain_classes": "classes covered", "modes_covered": "modes covered",
     "hq_fraction": "high-quality fraction", "w1": "W1", "precision": "precision", "recall": "recall",
     "js1": "1-gram JS", "js2": "2-gram JS", "js3": "3-gram JS", "js4": "4-gram JS",
     "density": "density", "coverage": "coverage",

@@ -8,7 +8,7 @@ import torch
 
 from suite.data import load_dataset
 from suite.errors import ConfigError, DataMissingError
-from suite.metrics.domain import DomainScorer, fit_classifier, train_domain_classifier
+from suite.metrics.domain import DomainScorer, classes_covered, fit_classifier, train_domain_classifier
 from suite.metrics.reference import load_reference, reference_from_features
 from suite.metrics.reference_build import compute_reference
 from tests.data.files import CIFAR_BATCH_SIZE, FASHION_SIZES
@@ -87,6 +87,21 @@ def test_domain_scores_separate_real_from_noise(classifier, test_images, tmp_pat
     assert real["domain_is"] > 3.0  # predictions spread over the 10 classes, fairly confident
     assert real["domain_is"] > 2 * noise["domain_is"]
     assert blank["domain_is"] == pytest.approx(1.0, abs=1e-6)  # one image 300 times: IS = 1
+    real_logits = scorer.extract(test_images[:300]).logits
+    labels = load_dataset("fashion32", "test").labels[:300].numpy()
+    assert np.bincount(labels, minlength=10).min() >= 3  # every class is in the real sample ...
+    assert classes_covered(real_logits) == 10  # ... and the classifier finds each in at least 1% of it
+    assert classes_covered(scorer.extract(torch.zeros(300, 1, 32, 32, dtype=torch.uint8)).logits) == 1
+
+
+def test_classes_covered_counts_the_labels_of_at_least_the_minimum_share():
+    labels = np.array([0] * 50 + [3] * 49 + [7])
+    logits = np.eye(10)[labels] * 5.0 + 0.1  # argmax = the label
+    assert classes_covered(logits) == 3  # 1 image of 100 is the 1% share
+    assert classes_covered(logits, min_share=0.02) == 2
+    assert classes_covered(logits, min_share=0.5) == 1
+    with pytest.raises(ValueError, match="at least one image"):
+        classes_covered(np.zeros((0, 10)))
 
 
 def test_reference_of_other_weights_is_refused(classifier, tmp_path):

@@ -44,7 +44,7 @@ def test_smoke_set_end_to_end(assets):
     metrics, unavailable, protocol = out["metrics"], out["unavailable"], out["protocol"]
     assert set(out) == {"metrics", "unavailable", "protocol"}
     assert tuple(metrics) == METRIC_KEYS and set(protocol) == set(PROTOCOL_KEYS)
-    for key in ("fid", "kid_mean", "kid_std", "domain_fid", "domain_is"):
+    for key in ("fid", "kid_mean", "kid_std", "domain_fid", "domain_is", "domain_classes"):
         assert math.isfinite(metrics[key]), key
     assert metrics["fid"] > 50  # tanh noise is far from garments
     assert metrics["kid_mean"] > 0.05
@@ -99,6 +99,7 @@ def test_real_data_floor_with_domain_metrics_only(assets):
     for key in ("precision", "recall", "density", "coverage"):
         assert real["metrics"][key] > fake["metrics"][key] + 0.2, key
     assert real["metrics"]["coverage"] > 0.8
+    assert real["metrics"]["domain_classes"] == 10
     assert real["protocol"]["fid_pytorch_fid_absdiff"] is None
 
 

@@ -31,7 +31,7 @@ def profiles(tmp_path_factory):
     for name in METHODS:
         out = root / name
         run_cli("train", "--study", study, "--run", f"toy-swissroll/mlp12/{name}/seed0", "--out", out,
-                "--threads", "2")
+                "--threads", "1")  # 2 OpenMP threads stall for minutes when other jobs share the cores
         layers = pd.read_csv(out / "diagnostics" / "layers.csv")
         last = layers[layers["step"] == layers["step"].max()].sort_values("layer_index")
         result[name] = last["grad_output_norm"].to_numpy()

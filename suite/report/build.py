@@ -119,8 +119,8 @@ TRAINING_PRECISION = "training precision"
 TRAINING_CPU = "training CPU (vector instructions)"
 MACHINE_NOTE = ("A run is bit-identical when rerun on the same CPU model with the same vector instructions and "
                 "threads. Elsewhere its float order differs, and over hundreds of GAN updates so do its numbers: "
-                "the default study on two machines of the same kind gave dcgan-bn FIDs of 167.0 +- 14.9 and "
-                "161.7 +- 8.3 (3 seeds each), single runs up to 20 apart. Numbers from another machine are "
+                "the default study on two machines of the same kind gave FIDs up to 20 apart (dcgan-bn "
+                "167.0 +- 14.9 and 161.7 +- 8.3 over 3 seeds). Numbers from another machine are "
                 "another sample of the same experiment, not a failed reproduction.")
 
 

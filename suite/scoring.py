@@ -24,7 +24,7 @@ from suite.data.text import decode
 from suite.data.toy import mixture_modes
 from suite.errors import GanbenchError
 from suite.methods import resolve_method
-from suite.metrics.score import METRIC_KEYS, NON_FINITE, generator_batches, real_batches, score_generator
+from suite.metrics.score import DOMAIN_KEYS, METRIC_KEYS, NON_FINITE, generator_batches, real_batches, score_generator
 from suite.metrics.text import FLOOR_KEYS, NGRAM_ORDERS, TEXT_METRIC_KEYS, UNTRAINED_KEYS, ngram_js, rounded
 from suite.metrics.toy import FLOOR_SEED, HQ_STDS, MODE_MIN_COUNT, TOY_METRIC_KEYS, real_floor, toy_metrics
 from suite.models import build_models
@@ -45,7 +45,6 @@ NOT_TOY = "toy metrics apply to 2-d toy data only"
 NOT_TEXT = "n-gram metrics apply to text data only"
 NOT_IMAGE_NOR_TOY = "image and toy metrics do not apply to text data"
 TEXT_FLOOR_SEED = 20_200_102  # which training sequences form the real sample the floor compares
-DOMAIN_KEYS = ("domain_fid", "domain_is", "domain_classes", "domain_fid_sampling_se")
 UNLABELLED = "{data} has no labels: the domain metrics use a classifier trained on a data set's labels"
 
 
@@ -219,7 +218,8 @@ def score_run(run: RunSpec, generator_path: Path, train_summary_path: Path, scor
                 "seed": run.seed, "config_hash": run.config_hash(), "code_version": summary["code_version"]},
         **status,
         "train": {key: summary[key] for key in ("steps", "seconds", "seconds_per_step", "cpu_seconds",
-                                                 "cpu_seconds_per_step", "images_seen", "precision", "cpu") if key in summary},
+                                                 "cpu_seconds_per_step", "images_seen", "precision", "cpu")
+                  if key in summary},
         **scored,
         "versions": software_versions(),
     }

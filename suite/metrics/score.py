@@ -32,6 +32,7 @@ from suite.samples import to_uint8
 log = logging.getLogger(__name__)
 
 SE_KEYS = ("fid_sampling_se", "kid_sampling_se", "domain_fid_sampling_se")
+DOMAIN_KEYS = ("domain_fid", "domain_is", "domain_classes", "domain_fid_sampling_se")  # from the domain classifier
 METRIC_KEYS = ("fid", "kid_mean", "kid_std", "is_mean", "is_std", "domain_fid", "domain_is", "domain_classes",
                *SE_KEYS, *PRDC_KEYS)
 PROTOCOL_KEYS = ("extractor", "weights_sha256", "n_gen", "n_ref", "ref_split", "is_splits", "torch_version",
@@ -195,7 +196,7 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
             metrics["is_mean"], metrics["is_std"] = frechet.inception_score(inception.all_logits(), is_splits, seed)
 
     if domain is None:
-        for key in ("domain_fid", "domain_is", "domain_classes", "domain_fid_sampling_se"):
+        for key in DOMAIN_KEYS:
             unavailable[key] = "not requested: no domain classifier given"
     else:
         if domain_ref is None:
@@ -208,8 +209,9 @@ def score_generator(sample_batches: Callable[[int], Batches] | Batches, n_gen: i
             domain_gaussian = frechet.Gaussian(domain_ref.mu, domain_ref.sigma, domain_ref.n)
             _sampling_se("domain_fid_sampling_se", lambda k: frechet.fid_of_subsets(domain_rows, k, domain_gaussian),
                          domain.n, metrics, unavailable)
-        metrics["domain_is"] = frechet.inception_score(domain.all_logits(), domain_is_splits, seed)[0]
-        metrics["domain_classes"] = float(classes_covered(domain.all_logits()))
+        domain_logits = domain.all_logits()
+        metrics["domain_is"] = frechet.inception_score(domain_logits, domain_is_splits, seed)[0]
+        metrics["domain_classes"] = float(classes_covered(domain_logits))
 
     # precision/recall on the Inception features, else on the domain classifier's
     prdc_track, prdc_ref, prdc_rows = ((inception, inception_ref, inception_rows) if inception is not None

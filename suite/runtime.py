@@ -38,7 +38,7 @@ PRECISIONS = ("fp32", "bf16")
 
 def native_bf16(device: torch.device) -> bool:
     """Whether `device` does bf16 arithmetic in hardware: a GPU that supports it, or a CPU with AVX-512
-    BF16 (oneDNN's bf16 kernels). Elsewhere bf16 is emulated: a conv step measured 15.7x slower than in
+    BF16 (oneDNN's bf16 kernels). Elsewhere bf16 is emulated: a convolution measured 23x slower than in
     fp32 on an AVX2-only AMD EPYC."""
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
